@@ -1,0 +1,246 @@
+// Package sentimentlib is the face of the project: data preparation, training, evaluation and
+// prediction for binary sentiment classification of IMDB movie reviews with GoMLX.
+package sentimentlib
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+)
+
+// DataConfig selects the data: where the Hugging Face cache is, how the validation split is
+// carved, and the tokenizer's vocabulary size.
+type DataConfig struct {
+	// CacheDir of the Hugging Face hub; empty means $HF_HUB_CACHE, $HF_HOME/hub, or the default.
+	CacheDir string `json:"-"`
+	// ValidationFraction of the training reviews held out (default 0.1).
+	ValidationFraction float64 `json:"validation_fraction"`
+	// SplitSeed of the stratified train/validation split (default imdb.DefaultSeed).
+	SplitSeed uint64 `json:"split_seed"`
+	// VocabSize of the tokenizer (default 30,000).
+	VocabSize int `json:"vocab_size"`
+	// WithUnsupervised also reads and encodes the 50,000 unlabeled reviews.
+	WithUnsupervised bool `json:"with_unsupervised"`
+	// Offline never downloads.
+	Offline bool `json:"-"`
+}
+
+// Prepared is the data ready for batching: the splits, the tokenizer trained on the training
+// split only, and every review encoded once (token ids kept in memory).
+type Prepared struct {
+	Data      *imdb.Data
+	Tokenizer *tokenize.Tokenizer
+	// Encoded token ids of each split, in the order of Data's splits.
+	Train, Validation, Test, Unsupervised [][]int32
+}
+
+// PrepareData loads IMDB, trains the tokenizer on the training split only, and encodes every
+// split in parallel.
+func PrepareData(ctx context.Context, cfg DataConfig) (*Prepared, error) {
+	data, err := imdb.Load(ctx, imdb.Options{
+		CacheDir: cfg.CacheDir, ValidationFraction: cfg.ValidationFraction, Seed: cfg.SplitSeed,
+		SkipUnsupervised: !cfg.WithUnsupervised, Offline: cfg.Offline,
+	})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := TrainTokenizer(data, cfg.VocabSize)
+	if err != nil {
+		return nil, err
+	}
+	return Encode(data, tok), nil
+}
+
+// TrainTokenizer trains a tokenizer on the training split of data, and only on it: validation,
+// test and unlabeled text never shape the vocabulary.
+func TrainTokenizer(data *imdb.Data, vocabSize int) (*tokenize.Tokenizer, error) {
+	return tokenize.Train(imdb.Texts(data.Train), tokenize.TrainOptions{VocabSize: vocabSize})
+}
+
+// Encode encodes every split of data with tok.
+func Encode(data *imdb.Data, tok *tokenize.Tokenizer) *Prepared {
+	sizes := []int{len(data.Train), len(data.Validation), len(data.Test), len(data.Unsupervised)}
+	var texts []string
+	for _, s := range [][]imdb.Review{data.Train, data.Validation, data.Test, data.Unsupervised} {
+		texts = append(texts, imdb.Texts(s)...)
+	}
+	ids := tok.EncodeAll(texts)
+	p := &Prepared{Data: data, Tokenizer: tok}
+	parts := []*[][]int32{&p.Train, &p.Validation, &p.Test, &p.Unsupervised}
+	at := 0
+	for i, n := range sizes {
+		*parts[i] = ids[at : at+n : at+n]
+		at += n
+	}
+	return p
+}
+
+// Percentiles of a length distribution.
+type Percentiles struct {
+	Mean float64 `json:"mean"`
+	Min  int     `json:"min"`
+	P50  int     `json:"p50"`
+	P90  int     `json:"p90"`
+	P95  int     `json:"p95"`
+	P99  int     `json:"p99"`
+	Max  int     `json:"max"`
+}
+
+// ComputePercentiles of values (nearest-rank percentiles).
+func ComputePercentiles(values []int) Percentiles {
+	if len(values) == 0 {
+		return Percentiles{}
+	}
+	v := slices.Clone(values)
+	slices.Sort(v)
+	rank := func(p float64) int { return v[max(0, int(math.Ceil(p/100*float64(len(v))))-1)] }
+	sum := 0
+	for _, x := range v {
+		sum += x
+	}
+	return Percentiles{Mean: float64(sum) / float64(len(v)), Min: v[0], P50: rank(50), P90: rank(90),
+		P95: rank(95), P99: rank(99), Max: v[len(v)-1]}
+}
+
+// SplitStats describes one split.
+type SplitStats struct {
+	Name     string      `json:"name"`
+	N        int         `json:"n"`
+	Negative int         `json:"negative"`
+	Positive int         `json:"positive"`
+	Unlabel  int         `json:"unlabeled,omitempty"`
+	Words    Percentiles `json:"words"`
+	Tokens   Percentiles `json:"tokens"`
+	// UnkRate is the fraction of tokens that are [UNK].
+	UnkRate float64 `json:"unk_rate"`
+	// WordCoverage is the fraction of (normalized) word occurrences that are whole vocabulary tokens.
+	WordCoverage float64 `json:"word_coverage"`
+	// TokensPerWord is the mean number of tokens per normalized word.
+	TokensPerWord float64 `json:"tokens_per_word"`
+}
+
+// DataStats is what `sentiment data` prints.
+type DataStats struct {
+	CacheDir           string       `json:"cache_dir"`
+	ValidationFraction float64      `json:"validation_fraction"`
+	SplitSeed          uint64       `json:"split_seed"`
+	VocabSize          int          `json:"vocab_size"`
+	TokenizerTrainedOn string       `json:"tokenizer_trained_on"`
+	Splits             []SplitStats `json:"splits"`
+}
+
+// ComputeDataStats computes split sizes, label balance, length percentiles and tokenizer coverage.
+func ComputeDataStats(p *Prepared) DataStats {
+	st := DataStats{CacheDir: p.Data.CacheDir, ValidationFraction: p.Data.ValidationFraction,
+		SplitSeed: p.Data.Seed, VocabSize: p.Tokenizer.VocabSize(), TokenizerTrainedOn: "train"}
+	add := func(name string, reviews []imdb.Review, ids [][]int32) {
+		if len(reviews) == 0 {
+			return
+		}
+		s := SplitStats{Name: name, N: len(reviews)}
+		s.Negative, s.Positive = imdb.CountLabels(reviews)
+		s.Unlabel = s.N - s.Negative - s.Positive
+		words := make([]int, len(reviews))
+		tokens := make([]int, len(reviews))
+		var nTok, nUnk int
+		for i, r := range reviews {
+			words[i] = len(strings.Fields(strings.ReplaceAll(r.Text, "<br />", " ")))
+			tokens[i] = len(ids[i])
+			nTok += len(ids[i])
+			for _, id := range ids[i] {
+				if id == tokenize.UnkID {
+					nUnk++
+				}
+			}
+		}
+		counts := tokenize.CountWords(imdb.Texts(reviews))
+		var nWords, inVocab int
+		for w, c := range counts {
+			nWords += c
+			if _, ok := p.Tokenizer.ID(w); ok {
+				inVocab += c
+			}
+		}
+		s.Words, s.Tokens = ComputePercentiles(words), ComputePercentiles(tokens)
+		if nTok > 0 {
+			s.UnkRate = float64(nUnk) / float64(nTok)
+		}
+		if nWords > 0 {
+			s.WordCoverage = float64(inVocab) / float64(nWords)
+			s.TokensPerWord = float64(nTok) / float64(nWords)
+		}
+		st.Splits = append(st.Splits, s)
+	}
+	add("train", p.Data.Train, p.Train)
+	add("validation", p.Data.Validation, p.Validation)
+	add("test", p.Data.Test, p.Test)
+	add("unsupervised", p.Data.Unsupervised, p.Unsupervised)
+	return st
+}
+
+// String formats the statistics as readable tables.
+func (st DataStats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "IMDB (stanfordnlp/imdb, plain_text) from %s\n", st.CacheDir)
+	fmt.Fprintf(&b, "validation: %.0f%% of train, stratified, seed %d; tokenizer: %d tokens, trained on the %s split only\n\n",
+		st.ValidationFraction*100, st.SplitSeed, st.VocabSize, st.TokenizerTrainedOn)
+	rows := [][]string{{"split", "reviews", "negative", "positive", "% positive"}}
+	for _, s := range st.Splits {
+		pct := "-"
+		if s.Negative+s.Positive > 0 {
+			pct = fmt.Sprintf("%.1f", 100*float64(s.Positive)/float64(s.Negative+s.Positive))
+		}
+		rows = append(rows, []string{s.Name, fmt.Sprint(s.N), fmt.Sprint(s.Negative), fmt.Sprint(s.Positive), pct})
+	}
+	writeTable(&b, rows)
+	b.WriteString("\nreview length (words | tokens)\n")
+	rows = [][]string{{"split", "mean", "p50", "p90", "p95", "p99", "max"}}
+	for _, s := range st.Splits {
+		f := func(w, t int) string { return fmt.Sprintf("%d | %d", w, t) }
+		rows = append(rows, []string{s.Name, fmt.Sprintf("%.0f | %.0f", s.Words.Mean, s.Tokens.Mean),
+			f(s.Words.P50, s.Tokens.P50), f(s.Words.P90, s.Tokens.P90), f(s.Words.P95, s.Tokens.P95),
+			f(s.Words.P99, s.Tokens.P99), f(s.Words.Max, s.Tokens.Max)})
+	}
+	writeTable(&b, rows)
+	b.WriteString("\ntokenizer coverage\n")
+	rows = [][]string{{"split", "words in vocab", "[UNK] tokens", "tokens/word"}}
+	for _, s := range st.Splits {
+		rows = append(rows, []string{s.Name, fmt.Sprintf("%.2f%%", 100*s.WordCoverage),
+			fmt.Sprintf("%.3f%%", 100*s.UnkRate), fmt.Sprintf("%.3f", s.TokensPerWord)})
+	}
+	writeTable(&b, rows)
+	return b.String()
+}
+
+// writeTable writes rows as an aligned table, numbers right-aligned, with a rule under the header.
+func writeTable(b *strings.Builder, rows [][]string) {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	for ri, r := range rows {
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if i == 0 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		b.WriteString("\n")
+		if ri == 0 {
+			total := 0
+			for _, w := range widths {
+				total += w + 2
+			}
+			b.WriteString(strings.Repeat("-", total-2) + "\n")
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package sentimentlib
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+)
+
+const fixture = "../data/hf-cache"
+
+func TestTokenizerTrainedOnTrainOnly(t *testing.T) {
+	d, err := imdb.Load(context.Background(), imdb.Options{CacheDir: fixture, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Plant marker words, frequent enough to enter any vocabulary, in each split.
+	plant := func(rs []imdb.Review, word string) {
+		for i := range rs {
+			rs[i].Text += strings.Repeat(" "+word, 5)
+		}
+	}
+	plant(d.Train, "zzztrainmarker")
+	plant(d.Validation, "zzzvalidationmarker")
+	plant(d.Test, "zzztestmarker")
+	plant(d.Unsupervised, "zzzunsupmarker")
+	tok, err := TrainTokenizer(d, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tok.ID("zzztrainmarker"); !ok {
+		t.Fatal("the training marker is missing: the test cannot tell anything")
+	}
+	for _, w := range []string{"zzzvalidationmarker", "zzztestmarker", "zzzunsupmarker"} {
+		if _, ok := tok.ID(w); ok {
+			t.Errorf("%q is in the vocabulary: the tokenizer saw text outside the training split", w)
+		}
+	}
+}
+
+func TestComputePercentiles(t *testing.T) {
+	// Nearest-rank on 1..100: p50=50, p90=90, p99=99.
+	var v []int
+	for i := 100; i >= 1; i-- {
+		v = append(v, i)
+	}
+	p := ComputePercentiles(v)
+	if p.P50 != 50 || p.P90 != 90 || p.P95 != 95 || p.P99 != 99 || p.Min != 1 || p.Max != 100 || p.Mean != 50.5 {
+		t.Errorf("got %+v", p)
+	}
+}
+
+func TestDataStatsOnFixture(t *testing.T) {
+	p, err := PrepareData(context.Background(), DataConfig{CacheDir: fixture, VocabSize: 3000, WithUnsupervised: true, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ComputeDataStats(p)
+	var names []string
+	for _, s := range st.Splits {
+		names = append(names, s.Name)
+		if s.Tokens.Mean < s.Words.Mean*0.8 || s.WordCoverage <= 0.5 || s.WordCoverage > 1 {
+			t.Errorf("%s: implausible stats %+v", s.Name, s)
+		}
+	}
+	if !slices.Equal(names, []string{"train", "validation", "test", "unsupervised"}) {
+		t.Errorf("splits %v", names)
+	}
+	if st.Splits[0].N != 270 || st.Splits[0].Negative != 135 || st.Splits[3].Unlabel != 60 {
+		t.Errorf("train stats %+v / unsupervised %+v", st.Splits[0], st.Splits[3])
+	}
+	if len(p.Train) != 270 || len(p.Test) != 100 {
+		t.Errorf("encoded sizes %d %d", len(p.Train), len(p.Test))
+	}
+	if !strings.Contains(st.String(), "validation") {
+		t.Error("table lacks the validation row")
+	}
+}
+
+func benchPrepared(b *testing.B) *Prepared {
+	dir := os.Getenv("IMDB_BENCH_CACHE")
+	if dir == "" {
+		dir = "../../shared/hf-cache"
+	}
+	p, err := PrepareData(context.Background(), DataConfig{CacheDir: dir, Offline: true})
+	if err != nil {
+		b.Skipf("benchmark needs the full dataset: set IMDB_BENCH_CACHE (%v)", err)
+	}
+	return p
+}
+
+// BenchmarkEpochBatches produces the batches of one training epoch (22,500 reviews, batch 32,
+// 256 tokens head+tail, 4 buckets).
+func BenchmarkEpochBatches(b *testing.B) {
+	p := benchPrepared(b)
+	ds, err := batch.New("train", p.Train, imdb.Labels(p.Data.Train), batch.Options{Shuffle: true, Seed: 1, DropRemainder: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		n := 0
+		for bt := range ds.Iter() {
+			n++
+			_ = bt
+		}
+		if n == 0 {
+			b.Fatal("no batches")
+		}
+	}
+}

@@ -1,0 +1,281 @@
+// Package imdb loads the IMDB Large Movie Review Dataset (Maas et al., 2011) from the Hugging Face
+// dataset stanfordnlp/imdb (config "plain_text") through go-huggingface, and splits it.
+//
+// The supervised splits are train (carved into train and validation, stratified by label and
+// reproducible from a seed) and test. The 50,000 unlabeled reviews ("unsupervised") are kept apart:
+// they are never mixed into a supervised split.
+package imdb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/gomlx/go-huggingface/datasets"
+	"github.com/gomlx/go-huggingface/hub"
+)
+
+const (
+	// DatasetID is the Hugging Face dataset id.
+	DatasetID = "stanfordnlp/imdb"
+	// Config is the dataset configuration used.
+	Config = "plain_text"
+
+	// Source split names, as published on the hub.
+	SplitTrain        = "train"
+	SplitTest         = "test"
+	SplitUnsupervised = "unsupervised"
+
+	// DefaultValidationFraction of the training reviews held out for model selection.
+	DefaultValidationFraction = 0.1
+	// DefaultSeed of the train/validation split.
+	DefaultSeed = 42
+)
+
+// Labels.
+const (
+	Negative  = 0
+	Positive  = 1
+	Unlabeled = -1
+)
+
+// Review is one movie review.
+type Review struct {
+	// Text of the review, as published (it contains "<br />" tags and HTML entities).
+	Text string
+	// Label is Negative (0), Positive (1) or Unlabeled (-1).
+	Label int
+	// Index is the row of the review in its source split (train, test or unsupervised): it
+	// identifies the review across the train/validation carving.
+	Index int
+}
+
+// Data holds the splits used by the project.
+type Data struct {
+	// Train and Validation are carved from the source "train" split; Test is the source "test" split.
+	Train, Validation, Test []Review
+	// Unsupervised holds the 50,000 unlabeled reviews (label -1), for self-supervised work only.
+	Unsupervised []Review
+	// CacheDir is the Hugging Face hub cache directory the data was read from.
+	CacheDir string
+	// ValidationFraction and Seed used to carve Validation out of the source train split.
+	ValidationFraction float64
+	Seed               uint64
+}
+
+// Options for Load. The zero value loads every split from the default cache with the default
+// validation fraction and seed.
+type Options struct {
+	// CacheDir is the Hugging Face hub cache directory. Empty means ResolveCacheDir("").
+	CacheDir string
+	// ValidationFraction of the source train split held out as validation (stratified by label).
+	// 0 means DefaultValidationFraction; use a negative value for no validation split.
+	ValidationFraction float64
+	// Seed of the stratified split. 0 means DefaultSeed.
+	Seed uint64
+	// SkipUnsupervised skips reading the 50,000 unlabeled reviews (saves time and memory).
+	SkipUnsupervised bool
+	// Offline never tries to download missing files (as HF_HUB_OFFLINE=1 does).
+	Offline bool
+}
+
+// ResolveCacheDir returns the Hugging Face hub cache directory to use, in the same order as the
+// Python huggingface_hub library: the explicit flag value, else $HF_HUB_CACHE, else $HF_HOME/hub,
+// else the library default ($XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub).
+func ResolveCacheDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv("HF_HUB_CACHE"); v != "" {
+		return v
+	}
+	if v := os.Getenv("HF_HOME"); v != "" {
+		return filepath.Join(v, "hub")
+	}
+	return hub.DefaultCacheDir()
+}
+
+// offlineFromEnv reports whether HF_HUB_OFFLINE asks not to use the network.
+func offlineFromEnv() bool {
+	switch os.Getenv("HF_HUB_OFFLINE") {
+	case "1", "true", "TRUE", "True", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// Load reads the dataset and returns the train/validation/test (and unsupervised) splits.
+func Load(ctx context.Context, opts Options) (*Data, error) {
+	cacheDir := ResolveCacheDir(opts.CacheDir)
+	frac := opts.ValidationFraction
+	if frac == 0 {
+		frac = DefaultValidationFraction
+	} else if frac < 0 {
+		frac = 0
+	}
+	if frac >= 1 {
+		return nil, fmt.Errorf("imdb: validation fraction %g must be below 1 (for example 0.1)", frac)
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = DefaultSeed
+	}
+	offline := opts.Offline || offlineFromEnv()
+
+	splits := []string{SplitTrain, SplitTest}
+	if !opts.SkipUnsupervised {
+		splits = append(splits, SplitUnsupervised)
+	}
+	results := make([][]Review, len(splits))
+	errs := make([]error, len(splits))
+	var wg sync.WaitGroup
+	for i, split := range splits {
+		wg.Go(func() {
+			results[i], errs[i] = ReadSplit(ctx, cacheDir, split, offline)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	data := &Data{CacheDir: cacheDir, ValidationFraction: frac, Seed: seed, Test: results[1]}
+	if len(results) > 2 {
+		data.Unsupervised = results[2]
+	}
+	for _, r := range data.Test {
+		if r.Label != Negative && r.Label != Positive {
+			return nil, fmt.Errorf("imdb: test review %d has label %d, want 0 or 1", r.Index, r.Label)
+		}
+	}
+	var err error
+	data.Train, data.Validation, err = StratifiedSplit(results[0], frac, seed)
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// StratifiedSplit splits labelled reviews into (train, validation), holding out round(frac*n)
+// reviews of each label for validation, chosen by a shuffle seeded with seed. Both outputs are
+// shuffled (so labels are mixed) and reproducible from the seed.
+func StratifiedSplit(reviews []Review, frac float64, seed uint64) (train, validation []Review, err error) {
+	if frac < 0 || frac >= 1 {
+		return nil, nil, fmt.Errorf("imdb: validation fraction %g must be in [0, 1)", frac)
+	}
+	byLabel := map[int][]Review{}
+	for _, r := range reviews {
+		if r.Label != Negative && r.Label != Positive {
+			return nil, nil, fmt.Errorf("imdb: review %d has label %d: only labelled (0/1) reviews can be split", r.Index, r.Label)
+		}
+		byLabel[r.Label] = append(byLabel[r.Label], r)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x1db5eed))
+	for _, label := range []int{Negative, Positive} {
+		group := byLabel[label]
+		// Sort first so the split depends only on the reviews and the seed, not on file order.
+		slices.SortFunc(group, func(a, b Review) int { return cmp.Compare(a.Index, b.Index) })
+		rng.Shuffle(len(group), func(i, j int) { group[i], group[j] = group[j], group[i] })
+		nVal := int(frac*float64(len(group)) + 0.5)
+		validation = append(validation, group[:nVal]...)
+		train = append(train, group[nVal:]...)
+	}
+	rng.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
+	rng.Shuffle(len(validation), func(i, j int) { validation[i], validation[j] = validation[j], validation[i] })
+	return train, validation, nil
+}
+
+// Texts returns the texts of the reviews.
+func Texts(reviews []Review) []string {
+	out := make([]string, len(reviews))
+	for i, r := range reviews {
+		out[i] = r.Text
+	}
+	return out
+}
+
+// Labels returns the labels of the reviews.
+func Labels(reviews []Review) []int {
+	out := make([]int, len(reviews))
+	for i, r := range reviews {
+		out[i] = r.Label
+	}
+	return out
+}
+
+// CountLabels returns the number of negative and positive reviews.
+func CountLabels(reviews []Review) (neg, pos int) {
+	for _, r := range reviews {
+		switch r.Label {
+		case Negative:
+			neg++
+		case Positive:
+			pos++
+		}
+	}
+	return
+}
+
+// SplitFiles returns the local parquet files of a split in the cache, downloading them through
+// go-huggingface when they are missing and offline is false.
+func SplitFiles(ctx context.Context, cacheDir, split string, offline bool) ([]string, error) {
+	repoDir := filepath.Join(cacheDir, "datasets--"+"stanfordnlp--imdb")
+	splitDir := filepath.Join(repoDir, "parquet", Config, split)
+	local, _ := filepath.Glob(filepath.Join(splitDir, "*.parquet"))
+	if len(local) > 0 {
+		slices.Sort(local)
+		return local, nil
+	}
+	hint := fmt.Sprintf("set --hf-cache (or HF_HUB_CACHE, or HF_HOME) to a Hugging Face cache that holds %s, "+
+		"or run once with network access to download it", DatasetID)
+	if offline {
+		return nil, fmt.Errorf("imdb: split %q not found in the Hugging Face cache %q (looked in %s) and offline mode is on: %s",
+			split, cacheDir, splitDir, hint)
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("imdb: split %q not found in %s, and the cache directory %q cannot be created to download it: %v; %s",
+			split, splitDir, cacheDir, err, hint)
+	}
+	ds := datasets.New(DatasetID).WithCacheDir(cacheDir)
+	files, err := ds.ListFiles(Config, split)
+	if err == nil && len(files) == 0 {
+		err = fmt.Errorf("the dataset lists no parquet file for config %q split %q", Config, split)
+	}
+	var paths []string
+	if err == nil {
+		paths, err = ds.DownloadCtx(ctx, files...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("imdb: split %q not found in the Hugging Face cache %q (looked in %s), and downloading it failed: %v; %s",
+			split, cacheDir, splitDir, err, hint)
+	}
+	return paths, nil
+}
+
+// ReadSplit reads one source split ("train", "test" or "unsupervised") from the cache.
+func ReadSplit(ctx context.Context, cacheDir, split string, offline bool) ([]Review, error) {
+	switch split {
+	case SplitTrain, SplitTest, SplitUnsupervised:
+	default:
+		return nil, fmt.Errorf("imdb: unknown split %q: want %q, %q or %q", split, SplitTrain, SplitTest, SplitUnsupervised)
+	}
+	paths, err := SplitFiles(ctx, cacheDir, split, offline)
+	if err != nil {
+		return nil, err
+	}
+	var out []Review
+	for _, p := range paths {
+		reviews, err := ReadParquet(p, len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reviews...)
+	}
+	return out, nil
+}
