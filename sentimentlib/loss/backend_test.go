@@ -1,0 +1,3 @@
+package loss
+
+import _ "github.com/gomlx/compute/gobackend" // the pure-Go CPU backend for tests
