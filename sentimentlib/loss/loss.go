@@ -179,4 +179,3 @@ func (c Config) LossFn() train.LossFn {
 		return cfg.Loss(logits, y, lengths, weights)
 	}
 }
-
