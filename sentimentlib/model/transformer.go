@@ -1,0 +1,166 @@
+// Package model holds the classifiers' graphs: a pre-norm transformer encoder and a fastText-style
+// bag of n-grams baseline. Each takes token ids [B, L] (int32, 0 = padding) and returns one logit
+// per review [B]. Hyperparameters are model.Scope params (read with model.GetParamOr), so the
+// command line and notebooks tune them by name.
+package model
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/layers/attention"
+	"github.com/gomlx/gomlx/ml/layers/norm"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Hyperparameter names (model.Scope params).
+const (
+	ParamArchitecture = "architecture" // "transformer" or "ngrams"
+	ParamVocabSize    = "vocab_size"   // set from the tokenizer
+	ParamDim          = "model_dim"    // embedding / residual width
+	ParamLayers       = "num_layers"
+	ParamHeads        = "num_heads"
+	ParamFFNDim       = "ffn_dim"
+	ParamDropout      = "dropout"
+	ParamMaxLen       = "max_len" // positions (tokens per review, [CLS] included)
+	ParamPooling      = "pooling" // "mean" or "cls"
+	ParamNgramBuckets = "ngram_buckets"
+)
+
+// DType of the models' variables and activations.
+var DType = dtypes.Float32
+
+// ModelFn returns the graph function of the architecture named in the scope.
+func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) {
+	switch arch {
+	case "transformer", "":
+		return Transformer, nil
+	case "ngrams":
+		return BagOfNgrams, nil
+	}
+	return nil, fmt.Errorf("model: unknown architecture %q: want \"transformer\" or \"ngrams\"", arch)
+}
+
+// paddingMask is tokens != 0 ([B, L] bool) and the number of real tokens per review ([B] int32,
+// at least 1 so an all-padding row never makes a softmax over nothing).
+func paddingMask(tokens *Node) (mask, lengths *Node) {
+	mask = NotEqual(tokens, ZerosLike(tokens))
+	lengths = ReduceSum(ConvertDType(mask, dtypes.Int32), -1)
+	lengths = Max(lengths, OnesLike(lengths))
+	return
+}
+
+func dropout(scope *model.Scope, x *Node, rate float64) *Node {
+	if rate <= 0 {
+		return x
+	}
+	return layers.DropoutStatic(scope, x, rate)
+}
+
+// Transformer is a pre-norm transformer encoder classifier (Vaswani et al. 2017; pre-norm as in
+// Xiong et al. 2020, "On Layer Normalization in the Transformer Architecture", which trains
+// without the fragile warmup post-norm needs):
+//
+//	x = embed(tokens) + position
+//	repeat num_layers: x += Dropout(SelfAttention(LN(x), padding mask)); x += Dropout(FFN(LN(x)))
+//	logit = Dense(pool(LN(x)))      pool: masked mean, or the [CLS] position
+//
+// Padding never changes the output: attention ignores padded keys (sequence lengths), pooling
+// ignores padded positions, and everything else is position-wise.
+func Transformer(scope *model.Scope, tokens *Node) *Node {
+	g := tokens.Graph()
+	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
+	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
+	if vocab <= 0 {
+		panic(fmt.Sprintf("model: parameter %q must be set (the tokenizer's vocabulary size)", ParamVocabSize))
+	}
+	dim := model.GetParamOr(scope, ParamDim, 64)
+	numLayers := model.GetParamOr(scope, ParamLayers, 2)
+	numHeads := model.GetParamOr(scope, ParamHeads, 4)
+	ffnDim := model.GetParamOr(scope, ParamFFNDim, 4*dim)
+	rate := model.GetParamOr(scope, ParamDropout, 0.1)
+	maxLen := model.GetParamOr(scope, ParamMaxLen, 256)
+	pooling := model.GetParamOr(scope, ParamPooling, "mean")
+	if seqLen > maxLen {
+		panic(fmt.Sprintf("model: sequence length %d exceeds %q=%d", seqLen, ParamMaxLen, maxLen))
+	}
+	if dim%numHeads != 0 {
+		panic(fmt.Sprintf("model: %q=%d is not divisible by %q=%d", ParamDim, dim, ParamHeads, numHeads))
+	}
+	mask, lengths := paddingMask(tokens)
+
+	x := layers.Embedding(scope.In("token_embedding"), tokens, DType, vocab, dim)
+	posTable := scope.In("position_embedding").VariableWithShape("embeddings", shapes.Make(DType, maxLen, dim)).NodeValue(g)
+	x = Add(x, InsertAxes(Slice(posTable, AxisRange(0, seqLen)), 0))
+	x = dropout(scope.In("embedding_dropout"), x, rate)
+
+	for l := range numLayers {
+		ls := scope.In("layer_%02d", l)
+		h := norm.LayerNorm(ls.In("attention_norm"), x, -1).Done()
+		h = attention.SelfAttention(ls.In("attention"), h, numHeads, dim/numHeads).
+			WithSeqLens(lengths, lengths).Done()
+		x = Add(x, dropout(ls.In("attention_dropout"), h, rate))
+
+		h = norm.LayerNorm(ls.In("ffn_norm"), x, -1).Done()
+		h = activation.Gelu(layers.DenseWithBias(ls.In("ffn_in"), h, ffnDim))
+		h = layers.DenseWithBias(ls.In("ffn_out"), h, dim)
+		x = Add(x, dropout(ls.In("ffn_dropout"), h, rate))
+	}
+	x = norm.LayerNorm(scope.In("final_norm"), x, -1).Done()
+
+	var pooled *Node
+	switch pooling {
+	case "cls":
+		pooled = Reshape(Slice(x, AxisRange(), AxisRange(0, 1), AxisRange()), batchSize, dim)
+	case "mean":
+		pooled = maskedMean(x, mask, lengths)
+	default:
+		panic(fmt.Sprintf("model: %q=%q: want \"mean\" or \"cls\"", ParamPooling, pooling))
+	}
+	logits := layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1)
+	return Reshape(logits, batchSize)
+}
+
+// maskedMean averages x [B, L, D] over the real (unmasked) positions.
+func maskedMean(x, mask, lengths *Node) *Node {
+	m := InsertAxes(ConvertDType(mask, x.DType()), -1)
+	sum := ReduceSum(Mul(x, m), 1)
+	return Div(sum, InsertAxes(ConvertDType(lengths, x.DType()), -1))
+}
+
+// BagOfNgrams is a fastText-style baseline (Joulin et al. 2017, "Bag of Tricks for Efficient Text
+// Classification"): the mean of unigram embeddings and hashed bigram embeddings, then a linear
+// classifier. On IMDB it is known to reach about 90% accuracy in seconds.
+func BagOfNgrams(scope *model.Scope, tokens *Node) *Node {
+	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
+	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
+	if vocab <= 0 {
+		panic(fmt.Sprintf("model: parameter %q must be set (the tokenizer's vocabulary size)", ParamVocabSize))
+	}
+	dim := model.GetParamOr(scope, ParamDim, 64)
+	buckets := model.GetParamOr(scope, ParamNgramBuckets, 1<<18)
+	rate := model.GetParamOr(scope, ParamDropout, 0.0)
+	mask, _ := paddingMask(tokens)
+
+	uni := layers.Embedding(scope.In("unigrams"), tokens, DType, vocab, dim)
+	uniMask := ConvertDType(mask, DType)
+	sum := ReduceSum(Mul(uni, InsertAxes(uniMask, -1)), 1)
+	count := ReduceSum(uniMask, 1)
+	if seqLen > 1 {
+		// Bigram (a, b) hashes to (a * 1000003 + b) mod buckets, in int64 to avoid overflow.
+		a := ConvertDType(Slice(tokens, AxisRange(), AxisRange(0, seqLen-1)), dtypes.Int64)
+		b := ConvertDType(Slice(tokens, AxisRange(), AxisRange(1, seqLen)), dtypes.Int64)
+		ids := Rem(Add(MulScalar(a, 1000003), b), Scalar(tokens.Graph(), dtypes.Int64, buckets))
+		bi := layers.Embedding(scope.In("bigrams"), ConvertDType(ids, dtypes.Int32), DType, buckets, dim)
+		biMask := ConvertDType(LogicalAnd(Slice(mask, AxisRange(), AxisRange(1, seqLen)), Slice(mask, AxisRange(), AxisRange(0, seqLen-1))), DType)
+		sum = Add(sum, ReduceSum(Mul(bi, InsertAxes(biMask, -1)), 1))
+		count = Add(count, ReduceSum(biMask, 1))
+	}
+	mean := Div(sum, InsertAxes(Max(count, OnesLike(count)), -1))
+	mean = dropout(scope.In("dropout"), mean, rate)
+	return Reshape(layers.DenseWithBias(scope.In("head"), mean, 1), batchSize)
+}
