@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
 )
@@ -20,6 +24,10 @@ const usage = `sentiment: IMDB movie-review sentiment with GoMLX
 
 Usage:
   sentiment data [--hf-cache DIR] [--json]    split sizes, label balance, length percentiles, tokenizer coverage
+  sentiment train [--preset NAME] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
+                                              train a classifier (presets: default, ngrams); rerun to resume
+  sentiment eval --model DIR [--split validation|test] [--json]
+  sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -48,6 +56,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "data":
 		return cmdData(ctx, args[1:], stdout, stderr)
+	case "train":
+		return cmdTrain(ctx, args[1:], stdout, stderr)
+	case "eval":
+		return cmdEval(ctx, args[1:], stdout, stderr)
+	case "predict":
+		return cmdPredict(args[1:], os.Stdin, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -111,4 +125,136 @@ func cmdData(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	_, err = fmt.Fprint(stdout, st.String())
 	return err
+}
+
+func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	preset := fs.String("preset", "default", "preset: "+strings.Join(sentimentlib.Presets(), ", "))
+	out := fs.String("out", "", "output directory (default runs/PRESET-seedN[-quick])")
+	seed := fs.Uint64("seed", 1, "seed of initialisation, dropout and data order")
+	quick := fs.Bool("quick", false, "small subset and model: about a minute on 2 cores (tests, CI)")
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)")
+	epochs := fs.Int("epochs", 0, "override the preset's number of epochs")
+	gamma := fs.Float64("loss-confidence-gamma", 0, "SentimentWeightedLoss confidence exponent (0: off)")
+	alpha := fs.Float64("loss-length-alpha", 0, "SentimentWeightedLoss length exponent (0: off)")
+	beta := fs.Float64("loss-class-beta", 0, "SentimentWeightedLoss class-weight exponent (0: off)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := sentimentlib.Preset(*preset, *quick)
+	if err != nil {
+		return err
+	}
+	cfg.Seed, cfg.Data.CacheDir = *seed, *cache
+	if *epochs > 0 {
+		cfg.Epochs = *epochs
+	}
+	cfg.Loss.ConfidenceGamma, cfg.Loss.LengthAlpha, cfg.Loss.ClassBeta = *gamma, *alpha, *beta
+	if *out == "" {
+		*out = fmt.Sprintf("runs/%s-seed%d", *preset, *seed)
+		if *quick {
+			*out += "-quick"
+		}
+	}
+	if !sentimentlib.SIMDEnabled {
+		fmt.Fprintln(stderr, "warning: built without GOEXPERIMENT=simd: CPU training is several times slower (use make, or export GOEXPERIMENT=simd)")
+	}
+	fmt.Fprintf(stderr, "training preset %q (seed %d) into %s\n", *preset, *seed, *out)
+	res, err := sentimentlib.Train(ctx, cfg, *out, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "test accuracy %.4f, F1 %.4f, ROC-AUC %.4f; trained in %.0f s; model in %s\n",
+		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.TrainSeconds, *out)
+	return nil
+}
+
+func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	split := fs.String("split", "test", "validation or test")
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
+	asJSON := fs.Bool("json", false, "print the metric object as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("eval: --model DIR is required")
+	}
+	m, err := sentimentlib.Evaluate(ctx, *dir, *split, *cache)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}
+	printMetrics(stdout, *split, m)
+	return nil
+}
+
+func printMetrics(w io.Writer, split string, m metrics.Metrics) {
+	fmt.Fprintf(w, "%s (%d reviews)\n", split, m.N)
+	fmt.Fprintf(w, "  accuracy  %.4f\n  precision %.4f\n  recall    %.4f\n  f1        %.4f\n  roc_auc   %.4f\n  nll       %.4f\n  brier     %.4f\n  ece       %.4f\n",
+		m.Accuracy, m.Precision, m.Recall, m.F1, m.ROCAUC, m.NLL, m.Brier, m.ECE)
+	fmt.Fprintf(w, "  confusion [[tn %d, fp %d], [fn %d, tp %d]]\n", m.Confusion[0][0], m.Confusion[0][1], m.Confusion[1][0], m.Confusion[1][1])
+}
+
+func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	asJSON := fs.Bool("json", false, "print JSON lines")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if *dir == "" {
+		return fmt.Errorf("predict: --model DIR is required")
+	}
+	texts := fs.Args()
+	if len(texts) == 1 && texts[0] == "-" {
+		texts = nil
+		sc := bufio.NewScanner(stdin)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		for sc.Scan() {
+			texts = append(texts, sc.Text())
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("predict: reading stdin: %w", err)
+		}
+	}
+	if len(texts) == 0 {
+		return fmt.Errorf("predict: give review texts as arguments, or - to read one per line from stdin")
+	}
+	p, err := sentimentlib.Load(*dir)
+	if err != nil {
+		return err
+	}
+	preds, err := p.Predict(texts)
+	if err != nil {
+		return err
+	}
+	for i, pr := range preds {
+		if *asJSON {
+			b, _ := json.Marshal(map[string]any{"text": texts[i], "label": pr.Label, "probability": pr.Probability})
+			fmt.Fprintln(stdout, string(b))
+			continue
+		}
+		fmt.Fprintf(stdout, "%-8s p(positive)=%.3f  %s\n", pr.Label, pr.Probability, truncate(texts[i], 70))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

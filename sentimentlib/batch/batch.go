@@ -232,3 +232,6 @@ func (d *Dataset) Iter() iter.Seq2[train.Batch, error] {
 		d.epoch, d.startBatch = epoch+1, 0
 	}
 }
+
+// Position is the number of batches of the current epoch already yielded.
+func (d *Dataset) Position() int { return d.startBatch }

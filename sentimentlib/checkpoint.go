@@ -1,0 +1,99 @@
+package sentimentlib
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+)
+
+// A checkpoint is one file holding every variable of a model.Store (weights, and for resumable
+// checkpoints the optimizer state and step counters), gob-encoded. It is written to a temporary
+// file, synced and renamed: a crash leaves the previous checkpoint intact, never a partial one.
+
+type savedVar struct {
+	Path      string
+	DType     dtypes.DType
+	Dims      []int
+	Trainable bool
+	Data      []byte
+}
+
+type savedCheckpoint struct {
+	Format string
+	Vars   []savedVar
+}
+
+const checkpointFormat = "sentiment-checkpoint-v1"
+
+// SaveCheckpoint writes the variables of store to path atomically.
+func SaveCheckpoint(store *model.Store, path string) error {
+	ck := savedCheckpoint{Format: checkpointFormat}
+	for v := range store.IterVariables() {
+		t, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("checkpoint: variable %s: %w", v.Path(), err)
+		}
+		var data []byte
+		if err := t.ConstBytes(func(b []byte) { data = append([]byte(nil), b...) }); err != nil {
+			return fmt.Errorf("checkpoint: variable %s: %w", v.Path(), err)
+		}
+		ck.Vars = append(ck.Vars, savedVar{Path: v.Path(), DType: t.Shape().DType, Dims: t.Shape().Dimensions,
+			Trainable: v.Trainable, Data: data})
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
+		return fmt.Errorf("checkpoint: encoding %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return tokenize.WriteFileAtomic(path, buf.Bytes())
+}
+
+// LoadCheckpoint sets the variables of store from the checkpoint at path (creating them if
+// needed). A variable that exists in store with another shape is an error naming it: the
+// checkpoint belongs to another architecture or vocabulary.
+func LoadCheckpoint(store *model.Store, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	var ck savedCheckpoint
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
+		return fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
+	}
+	for _, sv := range ck.Vars {
+		t := tensors.FromShape(shapes.Make(sv.DType, sv.Dims...))
+		if err := t.MutableBytes(func(b []byte) {
+			if len(b) == len(sv.Data) {
+				copy(b, sv.Data)
+			}
+		}); err != nil {
+			return fmt.Errorf("checkpoint: %s: variable %s: %w", path, sv.Path, err)
+		}
+		if v := store.GetVariable(sv.Path); v != nil {
+			if !v.Shape().Equal(t.Shape()) {
+				return fmt.Errorf("checkpoint: %s: variable %s has shape %s, the model wants %s (was it trained with another vocabulary or architecture?)",
+					path, sv.Path, t.Shape(), v.Shape())
+			}
+			if err := v.SetValue(t); err != nil {
+				return fmt.Errorf("checkpoint: %s: %w", path, err)
+			}
+			continue
+		}
+		v, err := store.CreateVariable(sv.Path, t)
+		if err != nil {
+			return fmt.Errorf("checkpoint: %s: %w", path, err)
+		}
+		v.Trainable = sv.Trainable
+	}
+	return nil
+}

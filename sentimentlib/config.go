@@ -1,0 +1,122 @@
+package sentimentlib
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/loss"
+)
+
+// Config is everything a training run depends on; it is saved as config.json beside the model.
+type Config struct {
+	Preset string `json:"preset"`
+	Seed   uint64 `json:"seed"`
+	Quick  bool   `json:"quick"`
+
+	Data DataConfig `json:"data"`
+	// MaxTrainReviews limits the training reviews (0: all); --quick uses it.
+	MaxTrainReviews int `json:"max_train_reviews,omitempty"`
+	// MaxEvalReviews limits validation and test reviews (0: all); only --quick uses it.
+	MaxEvalReviews int `json:"max_eval_reviews,omitempty"`
+
+	// Model.
+	Architecture string  `json:"architecture"` // "transformer" or "ngrams"
+	Dim          int     `json:"model_dim"`
+	Layers       int     `json:"num_layers"`
+	Heads        int     `json:"num_heads"`
+	FFNDim       int     `json:"ffn_dim"`
+	Dropout      float64 `json:"dropout"`
+	Pooling      string  `json:"pooling"`
+	NgramBuckets int     `json:"ngram_buckets,omitempty"`
+	// MaxLen tokens per review ([CLS] included), HeadTokens of them from the start.
+	MaxLen     int `json:"max_len"`
+	HeadTokens int `json:"head_tokens"`
+
+	// Optimisation: AdamW, linear warmup then cosine decay, gradient clipping by global norm.
+	BatchSize    int     `json:"batch_size"`
+	Epochs       int     `json:"epochs"`
+	LearningRate float64 `json:"learning_rate"`
+	WeightDecay  float64 `json:"weight_decay"`
+	WarmupSteps  int     `json:"warmup_steps"`
+	ClipNorm     float64 `json:"clip_norm"`
+
+	// Validation every epoch, and every EvalEverySteps steps if > 0; early stopping after
+	// Patience evaluations without improvement of SelectMetric ("accuracy", "f1", "roc_auc" or
+	// "nll").
+	EvalEverySteps int    `json:"eval_every_steps"`
+	Patience       int    `json:"patience"`
+	SelectMetric   string `json:"select_metric"`
+
+	Loss loss.Config `json:"loss"`
+}
+
+// presets by name. "default" is the transformer that must train on 2 CPU cores within 20 minutes.
+var presets = map[string]Config{
+	"default": {
+		Architecture: "transformer", Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, Dropout: 0.1, Pooling: "mean",
+		MaxLen: 192, HeadTokens: 64, BatchSize: 32, Epochs: 3, LearningRate: 1e-3, WeightDecay: 0.01,
+		WarmupSteps: 200, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
+		Data: DataConfig{VocabSize: 30000}, Loss: loss.Config{},
+	},
+	"ngrams": {
+		Architecture: "ngrams", Dim: 32, NgramBuckets: 1 << 19, Dropout: 0.2, Pooling: "mean",
+		MaxLen: 512, HeadTokens: 128, BatchSize: 32, Epochs: 4, LearningRate: 5e-3, WeightDecay: 0,
+		WarmupSteps: 50, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
+		Data: DataConfig{VocabSize: 30000},
+	},
+}
+
+// Presets lists the preset names.
+func Presets() []string {
+	var names []string
+	for k := range presets {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Preset returns a named preset; quick shrinks it to a small subset and model that finish in
+// about a minute on 2 cores (for tests and CI).
+func Preset(name string, quick bool) (Config, error) {
+	c, ok := presets[name]
+	if !ok {
+		return Config{}, fmt.Errorf("unknown preset %q: want one of %v", name, Presets())
+	}
+	c.Preset, c.Seed, c.Quick = name, 1, quick
+	if quick {
+		c.MaxTrainReviews, c.MaxEvalReviews = 3000, 1000
+		c.Data.VocabSize = 8000
+		c.MaxLen, c.HeadTokens = 128, 32
+		c.Epochs, c.WarmupSteps = 2, 20
+		if c.Architecture == "transformer" {
+			c.Dim, c.FFNDim = 32, 64
+		}
+	}
+	return c, nil
+}
+
+// Validate checks the configuration, with an error naming the field and a valid range.
+func (c Config) Validate() error {
+	switch {
+	case c.Architecture != "transformer" && c.Architecture != "ngrams":
+		return fmt.Errorf("config: architecture %q: want \"transformer\" or \"ngrams\"", c.Architecture)
+	case c.Dim < 4 || c.Dim > 4096:
+		return fmt.Errorf("config: model_dim %d out of range [4, 4096]", c.Dim)
+	case c.Architecture == "transformer" && (c.Heads < 1 || c.Dim%c.Heads != 0):
+		return fmt.Errorf("config: num_heads %d must be >= 1 and divide model_dim %d", c.Heads, c.Dim)
+	case c.Architecture == "transformer" && (c.Layers < 1 || c.Layers > 48):
+		return fmt.Errorf("config: num_layers %d out of range [1, 48]", c.Layers)
+	case c.Dropout < 0 || c.Dropout >= 1:
+		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
+	case c.MaxLen < 8 || c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
+		return fmt.Errorf("config: max_len %d (>= 8) and head_tokens %d (0..max_len) invalid", c.MaxLen, c.HeadTokens)
+	case c.BatchSize < 1 || c.Epochs < 1:
+		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
+	case c.LearningRate <= 0 || c.LearningRate > 1:
+		return fmt.Errorf("config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case c.SelectMetric != "accuracy" && c.SelectMetric != "f1" && c.SelectMetric != "roc_auc" && c.SelectMetric != "nll":
+		return fmt.Errorf("config: select_metric %q: want accuracy, f1, roc_auc or nll", c.SelectMetric)
+	}
+	return c.Loss.Validate()
+}

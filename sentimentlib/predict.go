@@ -1,0 +1,151 @@
+package sentimentlib
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+)
+
+// Prediction for one review.
+type Prediction struct {
+	Label       string  `json:"label"`       // "positive" or "negative"
+	Probability float64 `json:"probability"` // probability that the review is positive
+}
+
+// Predictor classifies reviews with a trained model (tokenizer + weights). It is safe for
+// concurrent use.
+type Predictor struct {
+	cfg     Config
+	tok     *tokenize.Tokenizer
+	store   *model.Store
+	backend compute.Backend
+	exec    *model.Exec
+	mu      sync.Mutex
+}
+
+// Load reads a model directory written by Train: config.json, tokenizer.json and the best
+// checkpoint.
+func Load(dir string) (*Predictor, error) {
+	var cfg Config
+	if err := readJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
+		return nil, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
+	}
+	tok, err := tokenize.Load(filepath.Join(dir, TokenizerFile))
+	if err != nil {
+		return nil, err
+	}
+	backend, err := compute.New()
+	if err != nil {
+		return nil, fmt.Errorf("load: no GoMLX backend: %w", err)
+	}
+	p := &Predictor{cfg: cfg, tok: tok, store: newStore(cfg, tok.VocabSize(), 1), backend: backend}
+	if err := LoadCheckpoint(p.store, filepath.Join(dir, BestCheckpoint)); err != nil {
+		return nil, err
+	}
+	return p, p.compile()
+}
+
+// Config returns the training configuration of the model.
+func (p *Predictor) Config() Config { return p.cfg }
+
+// Tokenizer returns the model's tokenizer.
+func (p *Predictor) Tokenizer() *tokenize.Tokenizer { return p.tok }
+
+func (p *Predictor) compile() error {
+	fn, err := graphFn(p.cfg)
+	if err != nil {
+		return err
+	}
+	p.exec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
+		return Sigmoid(fn(scope, tokens))
+	})
+	return err
+}
+
+// probabilities returns P(positive) for encoded reviews, batched by length bucket.
+func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ds, err := batch.New("predict", ids, make([]int, len(ids)), batchOptions(p.cfg, false))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(ids))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, planned := range ds.Plan(0) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b := ds.Make(planned)
+		res, err := p.exec.Exec(b.Inputs[0])
+		if err != nil {
+			return nil, fmt.Errorf("predict: %w", err)
+		}
+		probs := tensors.MustCopyFlatData[float32](res[0])
+		for row, idx := range planned.Indices {
+			out[idx] = float64(probs[row])
+		}
+	}
+	return out, nil
+}
+
+// Predict classifies texts. Empty texts are classified too (from the bias alone).
+func (p *Predictor) Predict(texts []string) ([]Prediction, error) {
+	probs, err := p.probabilities(context.Background(), p.tok.EncodeAll(texts))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Prediction, len(texts))
+	for i, pr := range probs {
+		out[i] = Prediction{Label: "negative", Probability: pr}
+		if pr >= 0.5 {
+			out[i].Label = "positive"
+		}
+	}
+	return out, nil
+}
+
+// Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the
+// data configuration it was trained with (cacheDir overrides the cache directory if not empty).
+func Evaluate(ctx context.Context, dir, split, cacheDir string) (metrics.Metrics, error) {
+	p, err := Load(dir)
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	cfg := p.cfg
+	if cacheDir != "" {
+		cfg.Data.CacheDir = cacheDir
+	}
+	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
+		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	subset(data, cfg)
+	var reviews []imdb.Review
+	switch split {
+	case "validation":
+		reviews = data.Validation
+	case "test":
+		reviews = data.Test
+	default:
+		return metrics.Metrics{}, fmt.Errorf("evaluate: split %q: want \"validation\" or \"test\"", split)
+	}
+	probs, err := p.probabilities(ctx, p.tok.EncodeAll(imdb.Texts(reviews)))
+	if err != nil {
+		return metrics.Metrics{}, err
+	}
+	return metrics.Compute(probs, imdb.Labels(reviews))
+}

@@ -1,0 +1,445 @@
+package sentimentlib
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	_ "github.com/gomlx/compute/gobackend" // the pure-Go CPU backend, GoMLX's default here
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/ml/train/optimizer/cosineschedule"
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+)
+
+// Files in a model directory.
+const (
+	ConfigFile     = "config.json"
+	TokenizerFile  = "tokenizer.json"
+	BestCheckpoint = "best.ckpt"  // weights of the best validation evaluation
+	LastCheckpoint = "last.ckpt"  // weights and optimizer state of the last evaluation (resume)
+	StateFile      = "state.json" // position of LastCheckpoint
+	MetricsFile    = "metrics.jsonl"
+	ResultsFile    = "results.json"
+)
+
+// Results is what results.json holds.
+type Results struct {
+	Preset       string          `json:"preset"`
+	Seed         uint64          `json:"seed"`
+	Quick        bool            `json:"quick"`
+	Config       Config          `json:"config"`
+	TrainSeconds float64         `json:"train_seconds"`
+	Steps        int             `json:"steps"`
+	BestStep     int             `json:"best_step"`
+	Validation   metrics.Metrics `json:"validation"`
+	Test         metrics.Metrics `json:"test"`
+	Backend      string          `json:"backend"`
+	SIMD         bool            `json:"simd"`
+}
+
+// trainState is saved beside LastCheckpoint so a resumed run continues at the same step, with
+// the same data order and early-stopping state.
+type trainState struct {
+	Step, Epoch, BatchInEpoch int
+	BestScore                 float64
+	BestStep                  int
+	BadEvals                  int
+	Seconds                   float64
+}
+
+// newStore creates a model.Store holding the hyperparameters of cfg as scope params.
+func newStore(cfg Config, vocabSize, totalSteps int) *model.Store {
+	store := model.NewStore()
+	store.SetParams(map[string]any{
+		smodel.ParamArchitecture: cfg.Architecture, smodel.ParamVocabSize: vocabSize,
+		smodel.ParamDim: cfg.Dim, smodel.ParamLayers: cfg.Layers, smodel.ParamHeads: cfg.Heads,
+		smodel.ParamFFNDim: cfg.FFNDim, smodel.ParamDropout: cfg.Dropout, smodel.ParamMaxLen: cfg.MaxLen,
+		smodel.ParamPooling: cfg.Pooling, smodel.ParamNgramBuckets: max(cfg.NgramBuckets, 1),
+		optimizer.ParamOptimizer: "adamw", optimizer.ParamLearningRate: cfg.LearningRate,
+		optimizer.ParamAdamWeightDecay:  cfg.WeightDecay,
+		cosineschedule.ParamPeriodSteps: max(1, totalSteps-cfg.WarmupSteps), cosineschedule.ParamWarmUpSteps: cfg.WarmupSteps,
+		cosineschedule.ParamMinLearningRate: cfg.LearningRate / 100,
+	})
+	return store
+}
+
+// graphFn returns the model graph function (root scope -> logits), adding the learning-rate
+// schedule to training graphs.
+func graphFn(cfg Config) (func(scope *model.Scope, tokens *Node) *Node, error) {
+	fn, err := smodel.ModelFn(cfg.Architecture)
+	if err != nil {
+		return nil, err
+	}
+	return func(scope *model.Scope, tokens *Node) *Node {
+		if scope.IsTraining(tokens.Graph()) && cfg.WarmupSteps >= 0 {
+			cosineschedule.New(scope, tokens.Graph(), smodel.DType).FromScope().Done()
+		}
+		return fn(scope.In("model"), tokens)
+	}, nil
+}
+
+// clippedOptimizer clips gradients by their global L2 norm before the wrapped optimizer applies
+// them (Pascanu et al. 2013): one bad batch cannot throw the weights far away.
+type clippedOptimizer struct {
+	optimizer.Interface
+	maxNorm float64
+}
+
+func (o clippedOptimizer) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
+	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
+	if o.maxNorm > 0 {
+		var sq *Node
+		for _, gr := range grads {
+			s := ReduceAllSum(Square(gr))
+			if sq == nil {
+				sq = s
+			} else {
+				sq = Add(sq, s)
+			}
+		}
+		norm := Sqrt(sq)
+		scale := Div(Scalar(g, norm.DType(), o.maxNorm), Max(norm, Scalar(g, norm.DType(), o.maxNorm)))
+		for i := range grads {
+			grads[i] = Mul(grads[i], ConvertDType(scale, grads[i].DType()))
+		}
+	}
+	o.Interface.(interface {
+		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
+	}).UpdateGraphWithGradients(scope, grads, loss.DType())
+}
+
+// Train trains a classifier as cfg says, writing into outDir: config.json, tokenizer.json,
+// checkpoints, metrics.jsonl and results.json. If outDir holds a resumable run with the same
+// config, it resumes it. Progress goes to progress (nil: silent).
+func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (*Results, error) {
+	if progress == nil {
+		progress = io.Discard
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: cannot create the output directory: %w", err)
+	}
+	if err := checkWritable(outDir); err != nil {
+		return nil, err
+	}
+	resuming, err := checkResume(cfg, outDir)
+	if err != nil {
+		return nil, err
+	}
+
+	// Data: the tokenizer is trained on the training split only (or reloaded when resuming).
+	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
+		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	if err != nil {
+		return nil, err
+	}
+	subset(data, cfg)
+	var tok *tokenize.Tokenizer
+	if resuming {
+		tok, err = tokenize.Load(filepath.Join(outDir, TokenizerFile))
+	} else {
+		tok, err = TrainTokenizer(data, cfg.Data.VocabSize)
+	}
+	if err != nil {
+		return nil, err
+	}
+	prep := Encode(data, tok)
+	fmt.Fprintf(progress, "data: %d train / %d validation / %d test reviews; vocabulary %d\n",
+		len(prep.Train), len(prep.Validation), len(prep.Test), tok.VocabSize())
+	if !resuming {
+		if err := tok.Save(filepath.Join(outDir, TokenizerFile)); err != nil {
+			return nil, err
+		}
+		if err := writeJSON(filepath.Join(outDir, ConfigFile), cfg); err != nil {
+			return nil, err
+		}
+		os.Remove(filepath.Join(outDir, MetricsFile))
+	}
+
+	trainDS, err := batch.New("train", prep.Train, imdb.Labels(data.Train), batchOptions(cfg, true))
+	if err != nil {
+		return nil, err
+	}
+	stepsPerEpoch := len(trainDS.Plan(0))
+	totalSteps := stepsPerEpoch * cfg.Epochs
+	backend, err := compute.New()
+	if err != nil {
+		return nil, fmt.Errorf("train: no GoMLX backend: %w", err)
+	}
+	store := newStore(cfg, tok.VocabSize(), totalSteps)
+	fn, err := graphFn(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Loss.ClassBeta > 0 && cfg.Loss.NegativeCount == 0 {
+		cfg.Loss.NegativeCount, cfg.Loss.PositiveCount = imdb.CountLabels(data.Train)
+	}
+	trainer := train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
+		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
+	predictor := &Predictor{cfg: cfg, tok: tok, store: store, backend: backend}
+	if err := predictor.compile(); err != nil {
+		return nil, err
+	}
+
+	st := trainState{BestScore: math.Inf(-1)}
+	if resuming {
+		if err := LoadCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
+			return nil, err
+		}
+		if err := readJSON(filepath.Join(outDir, StateFile), &st); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(progress, "resuming at step %d (epoch %d, batch %d)\n", st.Step, st.Epoch+1, st.BatchInEpoch)
+	}
+	trainDS.SetPosition(st.Epoch, st.BatchInEpoch)
+	metricsLog, err := os.OpenFile(filepath.Join(outDir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	defer metricsLog.Close()
+	logLine := func(v any) {
+		b, _ := json.Marshal(v)
+		metricsLog.Write(append(b, '\n'))
+	}
+
+	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
+	valLabels := imdb.Labels(data.Validation)
+	stopped := false
+	// evaluate runs validation, logs it, saves the best and the last checkpoints.
+	evaluate := func(epochDone bool) error {
+		// A fresh inference executor per evaluation: a cached one was seen returning the values of
+		// its first run after the trainer had updated the weights (GoMLX v0.28.16, go backend).
+		if err := predictor.compile(); err != nil {
+			return err
+		}
+		probs, err := predictor.probabilities(ctx, prep.Validation)
+		if err != nil {
+			return err
+		}
+		m, err := metrics.Compute(probs, valLabels)
+		if err != nil {
+			return err
+		}
+		score := selectScore(m, cfg.SelectMetric)
+		improved := score > st.BestScore
+		if improved {
+			st.BestScore, st.BestStep, st.BadEvals = score, st.Step, 0
+			if err := SaveCheckpoint(store, filepath.Join(outDir, BestCheckpoint)); err != nil {
+				return err
+			}
+		} else {
+			st.BadEvals++
+		}
+		st.Seconds = time.Since(start).Seconds()
+		logLine(map[string]any{"type": "validation", "step": st.Step, "epoch": st.Epoch + 1, "seconds": st.Seconds,
+			"validation": m, "best": improved})
+		fmt.Fprintf(progress, "\nstep %d (epoch %d): validation accuracy %.4f f1 %.4f auc %.4f nll %.4f%s\n",
+			st.Step, st.Epoch+1, m.Accuracy, m.F1, m.ROCAUC, m.NLL, map[bool]string{true: "  (best)"}[improved])
+		if err := SaveCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(outDir, StateFile), st); err != nil {
+			return err
+		}
+		if cfg.Patience > 0 && st.BadEvals >= cfg.Patience {
+			fmt.Fprintf(progress, "early stopping: %s did not improve for %d evaluations\n", cfg.SelectMetric, st.BadEvals)
+			stopped = true
+		}
+		return nil
+	}
+
+	var emaLoss float64
+	for st.Epoch < cfg.Epochs && !stopped {
+		for b, err := range trainDS.Iter() {
+			if err != nil {
+				return nil, err
+			}
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("train: interrupted at step %d; rerun the same command to resume from the last checkpoint (step %d)", st.Step, lastSavedStep(outDir))
+			}
+			out, err := trainer.TrainStep(b)
+			if err != nil {
+				return nil, fmt.Errorf("train: step %d: %w", st.Step+1, err)
+			}
+			lossValue := float64(tensors.MustCopyFlatData[float32](out[0])[0])
+			st.Step++
+			st.BatchInEpoch = trainDS.Position()
+			if math.IsNaN(lossValue) || math.IsInf(lossValue, 0) {
+				return nil, fmt.Errorf("train: the loss became %v at step %d: stopping; the last good checkpoint is %s (step %d). Lower --learning-rate or check the loss settings",
+					lossValue, st.Step, filepath.Join(outDir, LastCheckpoint), lastSavedStep(outDir))
+			}
+			if emaLoss == 0 {
+				emaLoss = lossValue
+			}
+			emaLoss = 0.98*emaLoss + 0.02*lossValue
+			if st.Step%10 == 0 || st.Step == 1 {
+				elapsed := time.Since(start).Seconds()
+				fmt.Fprintf(progress, "\r%s loss %.4f  step %d/%d  epoch %d/%d  %.1f steps/s   ",
+					bar(st.Step, totalSteps), emaLoss, st.Step, totalSteps, st.Epoch+1, cfg.Epochs, float64(st.Step)/max(elapsed, 1e-9))
+				logLine(map[string]any{"type": "train", "step": st.Step, "epoch": st.Epoch + 1, "loss": lossValue, "loss_ema": emaLoss, "seconds": elapsed})
+			}
+			if cfg.EvalEverySteps > 0 && st.Step%cfg.EvalEverySteps == 0 && trainDS.Position() < stepsPerEpoch {
+				if err := evaluate(false); err != nil {
+					return nil, err
+				}
+				if stopped {
+					break
+				}
+			}
+		}
+		if stopped {
+			break
+		}
+		st.Epoch, st.BatchInEpoch = trainDS.Epoch(), 0
+		if err := evaluate(true); err != nil {
+			return nil, err
+		}
+	}
+	trainSeconds := time.Since(start).Seconds()
+
+	// Test metrics, once, with the best checkpoint.
+	if err := LoadCheckpoint(store, filepath.Join(outDir, BestCheckpoint)); err != nil {
+		return nil, err
+	}
+	if err := predictor.compile(); err != nil {
+		return nil, err
+	}
+	res := &Results{Preset: cfg.Preset, Seed: cfg.Seed, Quick: cfg.Quick, Config: cfg, TrainSeconds: trainSeconds,
+		Steps: st.Step, BestStep: st.BestStep, Backend: backend.Name(), SIMD: SIMDEnabled}
+	for _, sp := range []struct {
+		ids    [][]int32
+		labels []int
+		dst    *metrics.Metrics
+	}{{prep.Validation, valLabels, &res.Validation}, {prep.Test, imdb.Labels(data.Test), &res.Test}} {
+		probs, err := predictor.probabilities(ctx, sp.ids)
+		if err != nil {
+			return nil, err
+		}
+		if *sp.dst, err = metrics.Compute(probs, sp.labels); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(progress, "test: accuracy %.4f f1 %.4f auc %.4f (best validation step %d, %.0f s)\n",
+		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.BestStep, trainSeconds)
+	if err := writeJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func bar(step, total int) string {
+	const width = 20
+	n := min(width, step*width/max(total, 1))
+	b := []byte("[")
+	for i := range width {
+		if i < n {
+			b = append(b, '=')
+		} else {
+			b = append(b, ' ')
+		}
+	}
+	return string(append(b, ']'))
+}
+
+func selectScore(m metrics.Metrics, name string) float64 {
+	switch name {
+	case "f1":
+		return m.F1
+	case "roc_auc":
+		return m.ROCAUC
+	case "nll":
+		return -m.NLL
+	}
+	return m.Accuracy
+}
+
+// subset applies MaxTrainReviews / MaxEvalReviews (the splits are already shuffled).
+func subset(d *imdb.Data, cfg Config) {
+	if cfg.MaxTrainReviews > 0 && len(d.Train) > cfg.MaxTrainReviews {
+		d.Train = d.Train[:cfg.MaxTrainReviews]
+	}
+	if cfg.MaxEvalReviews > 0 {
+		if len(d.Validation) > cfg.MaxEvalReviews {
+			d.Validation = d.Validation[:cfg.MaxEvalReviews]
+		}
+		if len(d.Test) > cfg.MaxEvalReviews {
+			// The test split is ordered by label: take an even, seeded sample.
+			_, d.Test, _ = imdb.StratifiedSplit(d.Test, float64(cfg.MaxEvalReviews)/float64(len(d.Test)), cfg.Seed)
+		}
+	}
+}
+
+func batchOptions(cfg Config, training bool) batch.Options {
+	return batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: cfg.MaxLen, Head: cfg.HeadTokens},
+		PrependCLS: cfg.Pooling == "cls", Shuffle: training, Seed: cfg.Seed, DropRemainder: training}
+}
+
+// checkResume reports whether outDir holds a resumable run of the same configuration.
+func checkResume(cfg Config, outDir string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(outDir, StateFile)); err != nil {
+		return false, nil
+	}
+	var saved Config
+	if err := readJSON(filepath.Join(outDir, ConfigFile), &saved); err != nil {
+		return false, err
+	}
+	a, _ := json.Marshal(saved)
+	b, _ := json.Marshal(cfg)
+	if string(a) != string(b) {
+		return false, fmt.Errorf("train: %s holds a run with another configuration; use a new --out directory (or delete it)", outDir)
+	}
+	return true, nil
+}
+
+func lastSavedStep(outDir string) int {
+	var st trainState
+	if readJSON(filepath.Join(outDir, StateFile), &st) != nil {
+		return 0
+	}
+	return st.Step
+}
+
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("train: the output directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return tokenize.WriteFileAtomic(path, append(b, '\n'))
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
