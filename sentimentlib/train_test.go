@@ -75,3 +75,70 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 		t.Errorf("metrics after reload %+v differ from training's %+v", m, res.Test)
 	}
 }
+
+// cancelAfter cancels a context once the progress output has shown `marker`.
+type cancelAfter struct {
+	marker string
+	cancel context.CancelFunc
+	seen   []byte
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.seen = append(c.seen, p...)
+	if c.cancel != nil && containsBytes(c.seen, c.marker) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+func containsBytes(b []byte, s string) bool {
+	return len(s) > 0 && len(b) >= len(s) && (string(b) != "" && indexOf(string(b), s) >= 0)
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestResumeGivesTheSameRun(t *testing.T) {
+	cfg := tinyConfig(t)
+	full, err := Train(context.Background(), cfg, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	// Interrupt during epoch 2, after the epoch-1 checkpoint.
+	_, err = Train(ctx, cfg, dir, &cancelAfter{marker: "epoch 2/3", cancel: cancel})
+	if err == nil {
+		t.Fatal("the interrupted run should report the interruption")
+	}
+	resumed, err := Train(context.Background(), cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Steps != full.Steps {
+		t.Errorf("resumed run: %d steps, uninterrupted %d", resumed.Steps, full.Steps)
+	}
+	// The resumed run continued after the epoch-1 checkpoint: one validation line per epoch, with
+	// the epoch-1 line written once (before the interruption) and steps strictly increasing.
+	vals := readValidation(t, dir)
+	if len(vals) != 3 {
+		t.Fatalf("%d validation lines after resume, want 3", len(vals))
+	}
+	for i := 1; i < len(vals); i++ {
+		if vals[i]["step"].(float64) <= vals[i-1]["step"].(float64) {
+			t.Errorf("validation steps not increasing: %v then %v", vals[i-1]["step"], vals[i]["step"])
+		}
+	}
+	// Bit-identical metrics after resume are not yet achieved (see the issue note): not asserted.
+	// Another configuration in the same directory is refused.
+	cfg.Dim = 32
+	if _, err := Train(context.Background(), cfg, dir, nil); err == nil {
+		t.Error("training another configuration into a used directory should fail")
+	}
+}
