@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -85,23 +86,10 @@ type cancelAfter struct {
 
 func (c *cancelAfter) Write(p []byte) (int, error) {
 	c.seen = append(c.seen, p...)
-	if c.cancel != nil && containsBytes(c.seen, c.marker) {
+	if c.cancel != nil && strings.Contains(string(c.seen), c.marker) {
 		c.cancel()
 	}
 	return len(p), nil
-}
-
-func containsBytes(b []byte, s string) bool {
-	return len(s) > 0 && len(b) >= len(s) && (string(b) != "" && indexOf(string(b), s) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestResumeGivesTheSameRun(t *testing.T) {
