@@ -1,8 +1,10 @@
 package sentimentlib
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 )
@@ -27,7 +29,9 @@ type Config struct {
 	FFNDim       int     `json:"ffn_dim"`
 	Dropout      float64 `json:"dropout"`
 	Pooling      string  `json:"pooling"`
-	NgramBuckets int     `json:"ngram_buckets,omitempty"`
+	// AttentionWindow > 0: block-local attention over windows of that many tokens (0: global).
+	AttentionWindow int `json:"attention_window,omitempty"`
+	NgramBuckets    int `json:"ngram_buckets,omitempty"`
 	// MaxLen tokens per review ([CLS] included), HeadTokens of them from the start.
 	MaxLen     int `json:"max_len"`
 	HeadTokens int `json:"head_tokens"`
@@ -115,8 +119,70 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
 	case c.LearningRate <= 0 || c.LearningRate > 1:
 		return fmt.Errorf("config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case c.AttentionWindow < 0 || (c.AttentionWindow > 0 && c.MaxLen%c.AttentionWindow != 0):
+		return fmt.Errorf("config: attention_window %d must be 0 (global) or divide max_len %d", c.AttentionWindow, c.MaxLen)
 	case c.SelectMetric != "accuracy" && c.SelectMetric != "f1" && c.SelectMetric != "roc_auc" && c.SelectMetric != "nll":
 		return fmt.Errorf("config: select_metric %q: want accuracy, f1, roc_auc or nll", c.SelectMetric)
 	}
 	return c.Loss.Validate()
+}
+
+// Set overrides one configuration field by its JSON name (as config.json spells it, for
+// example "max_len", "dropout", "loss.confidence_gamma"), parsing value as JSON (a bare word is
+// taken as a string). The command line's --set name=value calls it.
+func (c *Config) Set(name, value string) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var root map[string]any
+	if err := json.Unmarshal(b, &root); err != nil {
+		return err
+	}
+	path := strings.Split(name, ".")
+	m := root
+	for _, p := range path[:len(path)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			return fmt.Errorf("config: no field group %q in %q; fields: %s", p, name, strings.Join(sortedKeys(root), ", "))
+		}
+		m = sub
+	}
+	last := path[len(path)-1]
+	if _, ok := m[last]; !ok && !c.optionalField(name) {
+		return fmt.Errorf("config: no field %q; fields: %s", name, strings.Join(sortedKeys(m), ", "))
+	}
+	var v any
+	if err := json.Unmarshal([]byte(value), &v); err != nil {
+		v = value
+	}
+	m[last] = v
+	b, _ = json.Marshal(root)
+	var out Config
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return fmt.Errorf("config: %s=%s: %v", name, value, err)
+	}
+	out.Data.CacheDir, out.Data.Offline = c.Data.CacheDir, c.Data.Offline // not in JSON
+	*c = out
+	return nil
+}
+
+// optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
+func (c *Config) optionalField(name string) bool {
+	switch name {
+	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "attention_window":
+		return true
+	}
+	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

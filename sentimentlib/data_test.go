@@ -113,3 +113,25 @@ func BenchmarkEpochBatches(b *testing.B) {
 		}
 	}
 }
+
+func TestConfigSet(t *testing.T) {
+	c, err := Preset("default", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Data.CacheDir = "/some/cache"
+	for _, kv := range [][2]string{{"max_len", "256"}, {"dropout", "0.25"}, {"pooling", "cls"}, {"loss.confidence_gamma", "2"}, {"data.vocab_size", "1000"}} {
+		if err := c.Set(kv[0], kv[1]); err != nil {
+			t.Fatalf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	if c.MaxLen != 256 || c.Dropout != 0.25 || c.Pooling != "cls" || c.Loss.ConfidenceGamma != 2 || c.Data.VocabSize != 1000 || c.Data.CacheDir != "/some/cache" || c.Dim != 64 {
+		t.Errorf("after Set: %+v", c)
+	}
+	for _, kv := range [][2]string{{"max_length", "1"}, {"max_len", "big"}, {"loss.nope", "1"}, {"nope.x", "1"}} {
+		err := c.Set(kv[0], kv[1])
+		if err == nil || !strings.Contains(err.Error(), kv[0]) {
+			t.Errorf("Set(%s, %s): error %v should name the field", kv[0], kv[1], err)
+		}
+	}
+}

@@ -66,6 +66,9 @@ type trainState struct {
 func newStore(cfg Config, vocabSize, totalSteps int) *model.Store {
 	store := model.NewStore()
 	store.SetParams(map[string]any{
+		// The seed of weight initialisation and dropout: without it GoMLX seeds from the OS.
+		model.ParamInitialSeed:   int64(cfg.Seed),
+		smodel.ParamWindow:       cfg.AttentionWindow,
 		smodel.ParamArchitecture: cfg.Architecture, smodel.ParamVocabSize: vocabSize,
 		smodel.ParamDim: cfg.Dim, smodel.ParamLayers: cfg.Layers, smodel.ParamHeads: cfg.Heads,
 		smodel.ParamFFNDim: cfg.FFNDim, smodel.ParamDropout: cfg.Dropout, smodel.ParamMaxLen: cfg.MaxLen,
@@ -248,10 +251,15 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 			st.BadEvals++
 		}
 		st.Seconds = time.Since(start).Seconds()
-		logLine(map[string]any{"type": "validation", "step": st.Step, "epoch": st.Epoch + 1, "seconds": st.Seconds,
+		// The epoch this evaluation belongs to: the one just completed, or the one in progress.
+		epoch := st.Epoch + 1
+		if epochDone {
+			epoch = st.Epoch
+		}
+		logLine(map[string]any{"type": "validation", "step": st.Step, "epoch": epoch, "seconds": st.Seconds,
 			"validation": m, "best": improved})
 		fmt.Fprintf(progress, "\nstep %d (epoch %d): validation accuracy %.4f f1 %.4f auc %.4f nll %.4f%s\n",
-			st.Step, st.Epoch+1, m.Accuracy, m.F1, m.ROCAUC, m.NLL, map[bool]string{true: "  (best)"}[improved])
+			st.Step, epoch, m.Accuracy, m.F1, m.ROCAUC, m.NLL, map[bool]string{true: "  (best)"}[improved])
 		if err := SaveCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
 			return err
 		}

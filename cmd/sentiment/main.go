@@ -139,6 +139,14 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gamma := fs.Float64("loss-confidence-gamma", 0, "SentimentWeightedLoss confidence exponent (0: off)")
 	alpha := fs.Float64("loss-length-alpha", 0, "SentimentWeightedLoss length exponent (0: off)")
 	beta := fs.Float64("loss-class-beta", 0, "SentimentWeightedLoss class-weight exponent (0: off)")
+	var sets []string
+	fs.Func("set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("want name=value, got %q", s)
+		}
+		sets = append(sets, s)
+		return nil
+	})
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -151,6 +159,12 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Epochs = *epochs
 	}
 	cfg.Loss.ConfidenceGamma, cfg.Loss.LengthAlpha, cfg.Loss.ClassBeta = *gamma, *alpha, *beta
+	for _, s := range sets {
+		name, value, _ := strings.Cut(s, "=")
+		if err := cfg.Set(name, value); err != nil {
+			return fmt.Errorf("--set %s: %w", s, err)
+		}
+	}
 	if *out == "" {
 		*out = fmt.Sprintf("runs/%s-seed%d", *preset, *seed)
 		if *quick {

@@ -1,0 +1,76 @@
+package sentimentlib
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// syntheticBatch is a training batch of random token ids (no padding), labels, lengths, weights.
+func syntheticBatch(rng *rand.Rand, batchSize, seqLen, vocab int) ([]*tensors.Tensor, []*tensors.Tensor) {
+	ids := make([]int32, batchSize*seqLen)
+	for i := range ids {
+		ids[i] = int32(5 + rng.IntN(vocab-5))
+	}
+	labels, lengths, weights := make([]float32, batchSize), make([]float32, batchSize), make([]float32, batchSize)
+	for i := range batchSize {
+		labels[i], lengths[i], weights[i] = float32(i%2), float32(seqLen), 1
+	}
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(ids, batchSize, seqLen)},
+		[]*tensors.Tensor{tensors.FromValue(labels), tensors.FromValue(lengths), tensors.FromValue(weights)}
+}
+
+func benchmarkTrainStep(b *testing.B, preset string, seqLen int, sets ...string) {
+	cfg, err := Preset(preset, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < len(sets); i += 2 {
+		if err := cfg.Set(sets[i], sets[i+1]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	backend, err := compute.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const vocab = 30000
+	store := newStore(cfg, vocab, 10000)
+	fn, err := graphFn(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	trainer := train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
+		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	next := func() train.Batch {
+		inputs, labels := syntheticBatch(rng, cfg.BatchSize, seqLen, vocab)
+		return train.Batch{Inputs: inputs, Labels: labels, Spec: seqLen}
+	}
+	if _, err := trainer.TrainStep(next()); err != nil { // compile
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := trainer.TrainStep(next()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*cfg.BatchSize)/b.Elapsed().Seconds(), "reviews/s")
+}
+
+func BenchmarkTrainStep(b *testing.B) {
+	b.Run("transformer/len192", func(b *testing.B) { benchmarkTrainStep(b, "default", 192) })
+	b.Run("transformer/len96", func(b *testing.B) { benchmarkTrainStep(b, "default", 96) })
+	b.Run("transformer/len512-window64", func(b *testing.B) {
+		benchmarkTrainStep(b, "default", 512, "max_len", "512", "attention_window", "64")
+	})
+	b.Run("transformer/len512-window128", func(b *testing.B) {
+		benchmarkTrainStep(b, "default", 512, "max_len", "512", "attention_window", "128")
+	})
+	b.Run("ngrams/len512", func(b *testing.B) { benchmarkTrainStep(b, "ngrams", 512) })
+}
