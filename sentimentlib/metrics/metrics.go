@@ -169,3 +169,47 @@ func ECE(probs []float64, labels []int, bins int) float64 {
 	}
 	return e / float64(len(probs))
 }
+
+// ROCCurve returns the ROC curve's points (false positive rate, true positive rate), from (0, 0)
+// to (1, 1), one point per distinct score threshold (tied scores move together, so the
+// trapezoidal area under the points equals ROCAUC). Nil when a class is missing.
+func ROCCurve(scores []float64, labels []int) (fpr, tpr []float64) {
+	idx := make([]int, len(scores))
+	var nPos, nNeg float64
+	for i := range idx {
+		idx[i] = i
+		if labels[i] == 1 {
+			nPos++
+		} else {
+			nNeg++
+		}
+	}
+	if nPos == 0 || nNeg == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(idx, func(a, b int) int { // highest score first
+		switch {
+		case scores[a] > scores[b]:
+			return -1
+		case scores[a] < scores[b]:
+			return 1
+		}
+		return 0
+	})
+	fpr, tpr = []float64{0}, []float64{0}
+	var tp, fp float64
+	for i := 0; i < len(idx); {
+		j := i
+		for j < len(idx) && scores[idx[j]] == scores[idx[i]] {
+			if labels[idx[j]] == 1 {
+				tp++
+			} else {
+				fp++
+			}
+			j++
+		}
+		fpr, tpr = append(fpr, fp/nNeg), append(tpr, tp/nPos)
+		i = j
+	}
+	return fpr, tpr
+}

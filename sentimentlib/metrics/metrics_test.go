@@ -75,3 +75,30 @@ func TestPerfectAndErrors(t *testing.T) {
 		t.Error("bad label: want an error")
 	}
 }
+
+func TestROCCurve(t *testing.T) {
+	// Scores 0.9(+) 0.8(-) 0.7(+) 0.7(-) 0.2(-): thresholds give (fp, tp) = (0,1) (1,1) (2,2) (3,2).
+	scores := []float64{0.9, 0.8, 0.7, 0.7, 0.2}
+	labels := []int{1, 0, 1, 0, 0}
+	fpr, tpr := ROCCurve(scores, labels)
+	wantF := []float64{0, 0, 1.0 / 3, 2.0 / 3, 1}
+	wantT := []float64{0, 0.5, 0.5, 1, 1}
+	if len(fpr) != len(wantF) {
+		t.Fatalf("fpr %v tpr %v", fpr, tpr)
+	}
+	area := 0.0
+	for i := range fpr {
+		if math.Abs(fpr[i]-wantF[i]) > 1e-12 || math.Abs(tpr[i]-wantT[i]) > 1e-12 {
+			t.Errorf("point %d: (%v, %v), want (%v, %v)", i, fpr[i], tpr[i], wantF[i], wantT[i])
+		}
+		if i > 0 {
+			area += (fpr[i] - fpr[i-1]) * (tpr[i] + tpr[i-1]) / 2
+		}
+	}
+	if auc := ROCAUC(scores, labels); math.Abs(area-auc) > 1e-12 {
+		t.Errorf("trapezoid area %v, ROCAUC %v", area, auc)
+	}
+	if f, _ := ROCCurve([]float64{0.1, 0.2}, []int{1, 1}); f != nil {
+		t.Errorf("one class only: want nil, got %v", f)
+	}
+}
