@@ -67,6 +67,17 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
+	// The history reads back what the run logged.
+	h, err := ReadHistory(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Validation) != 3 || len(h.Train) == 0 || h.Validation[2].Step != res.Steps || h.Validation[0].Epoch != 1 || h.Validation[2].Validation.NLL != vals[2]["validation"].(map[string]any)["nll"].(float64) {
+		t.Errorf("history: %d validation points %+v, %d train points", len(h.Validation), h.Validation, len(h.Train))
+	}
+	if svg := h.LossChart().SVG(); !strings.Contains(svg, "validation NLL") {
+		t.Error("loss chart lacks its validation series")
+	}
 	// Reload: the test metrics are reproduced exactly from the saved model.
 	m, err := Evaluate(context.Background(), dir, "test", fixture)
 	if err != nil {
