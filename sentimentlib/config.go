@@ -56,9 +56,13 @@ type Config struct {
 
 // presets by name. "default" is the transformer that must train on 2 CPU cores within 20 minutes.
 var presets = map[string]Config{
+	// Tuned on validation accuracy (seed 1, this 2-core machine; see README): reading more of
+	// each review through 64-token attention windows beat global attention over 192 or 256
+	// tokens (validation 0.881 -> 0.891) at about the same cost per step, and 2 epochs with
+	// dropout 0.2 overfit less than 3 with 0.1.
 	"default": {
-		Architecture: "transformer", Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, Dropout: 0.1, Pooling: "mean",
-		MaxLen: 192, HeadTokens: 64, BatchSize: 32, Epochs: 3, LearningRate: 1e-3, WeightDecay: 0.01,
+		Architecture: "transformer", Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, Dropout: 0.2, Pooling: "mean",
+		MaxLen: 768, HeadTokens: 128, AttentionWindow: 64, BatchSize: 32, Epochs: 2, LearningRate: 1e-3, WeightDecay: 0.05,
 		WarmupSteps: 200, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
 		Data: DataConfig{VocabSize: 30000}, Loss: loss.Config{},
 	},
@@ -89,10 +93,10 @@ func Preset(name string, quick bool) (Config, error) {
 	}
 	c.Preset, c.Seed, c.Quick = name, 1, quick
 	if quick {
-		c.MaxTrainReviews, c.MaxEvalReviews = 3000, 1000
+		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
 		c.Data.VocabSize = 8000
-		c.MaxLen, c.HeadTokens = 128, 32
-		c.Epochs, c.WarmupSteps = 2, 20
+		c.MaxLen, c.HeadTokens = 256, 64
+		c.Epochs, c.WarmupSteps = 3, 30
 		if c.Architecture == "transformer" {
 			c.Dim, c.FFNDim = 32, 64
 		}
