@@ -183,12 +183,13 @@ func ComputeDataStats(p *Prepared) DataStats {
 	return st
 }
 
-// String formats the statistics as readable tables.
-func (st DataStats) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "IMDB (stanfordnlp/imdb, plain_text) from %s\n", st.CacheDir)
-	fmt.Fprintf(&b, "validation: %.0f%% of train, stratified, seed %d; tokenizer: %d tokens, trained on the %s split only\n\n",
-		st.ValidationFraction*100, st.SplitSeed, st.VocabSize, st.TokenizerTrainedOn)
+// statsTable is one titled table of DataStats.
+type statsTable struct {
+	title string
+	rows  [][]string // header first
+}
+
+func (st DataStats) tables() []statsTable {
 	rows := [][]string{{"split", "reviews", "negative", "positive", "% positive"}}
 	for _, s := range st.Splits {
 		pct := "-"
@@ -197,8 +198,7 @@ func (st DataStats) String() string {
 		}
 		rows = append(rows, []string{s.Name, fmt.Sprint(s.N), fmt.Sprint(s.Negative), fmt.Sprint(s.Positive), pct})
 	}
-	writeTable(&b, rows)
-	b.WriteString("\nreview length (words | tokens)\n")
+	out := []statsTable{{"", rows}}
 	rows = [][]string{{"split", "mean", "p50", "p90", "p95", "p99", "max"}}
 	for _, s := range st.Splits {
 		f := func(w, t int) string { return fmt.Sprintf("%d | %d", w, t) }
@@ -206,14 +206,54 @@ func (st DataStats) String() string {
 			f(s.Words.P50, s.Tokens.P50), f(s.Words.P90, s.Tokens.P90), f(s.Words.P95, s.Tokens.P95),
 			f(s.Words.P99, s.Tokens.P99), f(s.Words.Max, s.Tokens.Max)})
 	}
-	writeTable(&b, rows)
-	b.WriteString("\ntokenizer coverage\n")
+	out = append(out, statsTable{"review length (words | tokens)", rows})
 	rows = [][]string{{"split", "words in vocab", "[UNK] tokens", "tokens/word"}}
 	for _, s := range st.Splits {
 		rows = append(rows, []string{s.Name, fmt.Sprintf("%.2f%%", 100*s.WordCoverage),
 			fmt.Sprintf("%.3f%%", 100*s.UnkRate), fmt.Sprintf("%.3f", s.TokensPerWord)})
 	}
-	writeTable(&b, rows)
+	return append(out, statsTable{"tokenizer coverage", rows})
+}
+
+func (st DataStats) header() string {
+	return fmt.Sprintf("IMDB (stanfordnlp/imdb, plain_text) from %s\nvalidation: %.0f%% of train, stratified, seed %d; tokenizer: %d tokens, trained on the %s split only\n",
+		st.CacheDir, st.ValidationFraction*100, st.SplitSeed, st.VocabSize, st.TokenizerTrainedOn)
+}
+
+// String formats the statistics as readable tables.
+func (st DataStats) String() string {
+	var b strings.Builder
+	b.WriteString(st.header())
+	for _, t := range st.tables() {
+		b.WriteString("\n")
+		if t.title != "" {
+			b.WriteString(t.title + "\n")
+		}
+		writeTable(&b, t.rows)
+	}
+	return b.String()
+}
+
+// Markdown formats the statistics as markdown tables (for notebooks and reports).
+func (st DataStats) Markdown() string {
+	var b strings.Builder
+	b.WriteString(strings.ReplaceAll(st.header(), "\n", "\n\n"))
+	for _, t := range st.tables() {
+		if t.title != "" {
+			b.WriteString("**" + t.title + "**\n\n")
+		}
+		for ri, r := range t.rows {
+			cells := make([]string, len(r))
+			for i, c := range r {
+				cells[i] = strings.ReplaceAll(c, "|", "\\|")
+			}
+			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+			if ri == 0 {
+				b.WriteString("|---" + strings.Repeat("|---:", len(r)-1) + "|\n")
+			}
+		}
+		b.WriteString("\n")
+	}
 	return b.String()
 }
 

@@ -79,6 +79,23 @@ func TestDataStatsOnFixture(t *testing.T) {
 	if !strings.Contains(st.String(), "validation") {
 		t.Error("table lacks the validation row")
 	}
+	md := st.Markdown()
+	if !strings.Contains(md, "| train | 270 | 135 | 135 | 50.0 |") || !strings.Contains(md, "|---|---:|") || !strings.Contains(md, "**tokenizer coverage**") {
+		t.Errorf("markdown tables:\n%s", md)
+	}
+	// Cells holding "|" (words | tokens) are escaped, so every row of the length table keeps 7 columns.
+	lengthRows := 0
+	for _, line := range strings.Split(md, "\n") {
+		if strings.Contains(line, "\\|") {
+			lengthRows++
+			if n := strings.Count(strings.ReplaceAll(line, "\\|", ""), "|"); n != 8 {
+				t.Errorf("length row has %d separators, want 8: %s", n, line)
+			}
+		}
+	}
+	if lengthRows != 4 {
+		t.Errorf("%d length rows with escaped pipes, want 4", lengthRows)
+	}
 }
 
 func benchPrepared(b *testing.B) *Prepared {

@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
-	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
@@ -30,7 +29,9 @@ type Predictor struct {
 	store   *model.Store
 	backend compute.Backend
 	exec    *model.Exec
-	mu      sync.Mutex
+	// explainExec computes attributions; compiled on the first Explain.
+	explainExec *model.Exec
+	mu          sync.Mutex
 }
 
 // Load reads a model directory written by Train: config.json, tokenizer.json and the best
@@ -69,6 +70,7 @@ func (p *Predictor) compile() error {
 	p.exec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
 		return Sigmoid(fn(scope, tokens))
 	})
+	p.explainExec = nil
 	return err
 }
 
@@ -120,32 +122,9 @@ func (p *Predictor) Predict(texts []string) ([]Prediction, error) {
 // Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the
 // data configuration it was trained with (cacheDir overrides the cache directory if not empty).
 func Evaluate(ctx context.Context, dir, split, cacheDir string) (metrics.Metrics, error) {
-	p, err := Load(dir)
+	scored, err := PredictSplit(ctx, dir, split, cacheDir)
 	if err != nil {
-		return metrics.Metrics{}, err
+		return metrics.Metrics{}, fmt.Errorf("evaluate: %w", err)
 	}
-	cfg := p.cfg
-	if cacheDir != "" {
-		cfg.Data.CacheDir = cacheDir
-	}
-	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
-	if err != nil {
-		return metrics.Metrics{}, err
-	}
-	subset(data, cfg)
-	var reviews []imdb.Review
-	switch split {
-	case "validation":
-		reviews = data.Validation
-	case "test":
-		reviews = data.Test
-	default:
-		return metrics.Metrics{}, fmt.Errorf("evaluate: split %q: want \"validation\" or \"test\"", split)
-	}
-	probs, err := p.probabilities(ctx, p.tok.EncodeAll(imdb.Texts(reviews)))
-	if err != nil {
-		return metrics.Metrics{}, err
-	}
-	return metrics.Compute(probs, imdb.Labels(reviews))
+	return MetricsOf(scored)
 }

@@ -146,6 +146,14 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	if resuming {
+		// A finished run of the same configuration: return its results instead of redoing them.
+		var done Results
+		if readJSON(filepath.Join(outDir, ResultsFile), &done) == nil {
+			fmt.Fprintf(progress, "already trained: %s (use another output directory, or delete it, to train again)\n", filepath.Join(outDir, ResultsFile))
+			return &done, nil
+		}
+	}
 
 	// Data: the tokenizer is trained on the training split only (or reloaded when resuming).
 	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,

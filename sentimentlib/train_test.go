@@ -86,6 +86,54 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 	if m != res.Test {
 		t.Errorf("metrics after reload %+v differ from training's %+v", m, res.Test)
 	}
+	checkExplain(t, dir)
+}
+
+// checkExplain: an explanation agrees with Predict, covers every word of a short review, and
+// renders as HTML with the words escaped.
+func checkExplain(t *testing.T, dir string) {
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "A wonderful film, though the ending was terrible."
+	e, err := p.Explain(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := p.Predict([]string{text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(e.Probability-pred[0].Probability) > 1e-6 || e.Label != pred[0].Label {
+		t.Errorf("Explain %+v disagrees with Predict %+v", e.Prediction, pred[0])
+	}
+	var words []string
+	for _, w := range e.Words {
+		words = append(words, w.Word)
+		if math.IsNaN(w.Attribution) {
+			t.Errorf("NaN attribution for %q", w.Word)
+		}
+	}
+	if got := strings.Join(words, " "); got != "a wonderful film , though the ending was terrible ." {
+		t.Errorf("explained words %q", got)
+	}
+	html := e.HTML()
+	if !strings.Contains(html, ">wonderful</span>") {
+		t.Errorf("HTML: %s", html)
+	}
+	crafted := (&Explanation{Words: []WordAttribution{{"<b>", 0.5}, {"bad", -1}}}).HTML()
+	if !strings.Contains(crafted, ">&lt;b&gt;</span>") || !strings.Contains(crafted, "rgba(213,94,0,0.85)") || !strings.Contains(crafted, "rgba(0,158,115,0.42)") {
+		t.Errorf("crafted HTML (escaping, colour scale): %s", crafted)
+	}
+	for _, label := range []string{"positive", "negative"} {
+		top := e.Top(label, 3)
+		for i := 1; i < len(top); i++ {
+			if (label == "positive") != (top[i-1].Attribution >= top[i].Attribution) {
+				t.Errorf("Top(%s) not ordered: %+v", label, top)
+			}
+		}
+	}
 }
 
 // cancelAfter cancels a context once the progress output has shown `marker`.
@@ -161,6 +209,17 @@ func TestResumeGivesTheSameRun(t *testing.T) {
 	}
 	if resumed.Test != full.Test || resumed.Validation != full.Validation {
 		t.Errorf("resumed run's metrics differ from the uninterrupted run's:\nresumed test %+v\nfull test    %+v", resumed.Test, full.Test)
+	}
+	// Running a finished run again returns its results without training or logging again.
+	before, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	var progress strings.Builder
+	again, err := Train(context.Background(), cfg, dir, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if again.Test != resumed.Test || string(before) != string(after) || !strings.Contains(progress.String(), "already trained") {
+		t.Errorf("rerun of a finished run: results %+v, metrics.jsonl changed %v, progress %q", again.Test, string(before) != string(after), progress.String())
 	}
 	// Another configuration in the same directory is refused.
 	cfg.Dim = 32

@@ -27,7 +27,10 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // the default backend of HostWeights
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
 )
 
@@ -178,4 +181,36 @@ func (c Config) LossFn() train.LossFn {
 		}
 		return cfg.Loss(logits, y, lengths, weights)
 	}
+}
+
+// HostWeights evaluates Weights on plain slices (one row each, row weights 1), for tables and
+// notebooks that show what the loss does to a batch. It runs the same graph as training, on
+// the default backend.
+func (c Config) HostWeights(labels, logits, lengths []float64) ([]float64, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	n := len(labels)
+	if len(logits) != n || len(lengths) != n {
+		return nil, fmt.Errorf("loss: %d labels, %d logits and %d lengths: want equal counts", n, len(logits), len(lengths))
+	}
+	backend, err := compute.New()
+	if err != nil {
+		return nil, fmt.Errorf("loss: no GoMLX backend: %w", err)
+	}
+	ones := make([]float64, n)
+	for i := range ones {
+		ones[i] = 1
+	}
+	exec, err := NewExec(backend, func(logits, labels, lengths, rowWeights *Node) *Node {
+		return c.Weights(logits, labels, lengths, rowWeights)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Exec(logits, labels, lengths, ones)
+	if err != nil {
+		return nil, fmt.Errorf("loss: %w", err)
+	}
+	return tensors.MustCopyFlatData[float64](out[0]), nil
 }

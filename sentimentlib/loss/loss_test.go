@@ -211,3 +211,32 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestHostWeights: the host helper gives the graph's weights; checked against hand values.
+func TestHostWeights(t *testing.T) {
+	labels := []float64{1, 1, 0}
+	logits := []float64{3, -3, 0}
+	lengths := []float64{100, 100, 400}
+	w, err := Config{ConfidenceGamma: 2}.HostWeights(labels, logits, lengths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+	want := []float64{math.Pow(1-sig(3), 2), math.Pow(1-sig(-3), 2), 0.25}
+	for i := range want {
+		if math.Abs(w[i]-want[i]) > 1e-12 {
+			t.Errorf("confidence weight %d: %v, want %v", i, w[i], want[i])
+		}
+	}
+	// Length, batch reference: mean length 200; (n/200)^0.5.
+	w, err = Config{LengthAlpha: 0.5}.HostWeights(labels, logits, lengths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(w[0]-math.Sqrt(0.5)) > 1e-12 || math.Abs(w[2]-math.Sqrt(2)) > 1e-12 {
+		t.Errorf("length weights %v", w)
+	}
+	if _, err := (Config{}).HostWeights(labels, logits[:2], lengths); err == nil {
+		t.Error("mismatched lengths: want an error")
+	}
+}

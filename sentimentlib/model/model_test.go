@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -91,4 +92,86 @@ func TestAttentionWindow(t *testing.T) {
 	if math.Abs(float64(global[1]-local[1])) < 1e-6 {
 		t.Errorf("a 12-token review in 4-token windows gives the global logit %v: windows have no effect", local[1])
 	}
+}
+
+// embeddingTable returns the variable of the token embedding table under prefix.
+func embeddingTable(t *testing.T, store *model.Store, part string) *model.Variable {
+	t.Helper()
+	for v := range store.IterVariables() {
+		if strings.Contains(v.Path(), part) {
+			return v
+		}
+	}
+	var all []string
+	for v := range store.IterVariables() {
+		all = append(all, v.Path())
+	}
+	t.Fatalf("no variable under %q: %v", part, all)
+	return nil
+}
+
+// TestAttributions: for the n-gram bag (linear in its embeddings) the attributions sum to the
+// logit minus the bias; for the transformer each token's attribution matches a finite
+// difference: scaling that token's embedding by (1+eps) changes the logit by eps*attribution.
+func TestAttributions(t *testing.T) {
+	backend := compute.MustNew()
+	review := [][]int32{{2, 7, 9, 11, 13, 3}}
+	for _, arch := range []string{"ngrams", "transformer"} {
+		store := newStore("mean", 4)
+		store.SetParam(model.ParamInitialSeed, int64(3))
+		fn, err := AttributionsFn(arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) []*Node {
+			l, a := fn(scope.In("model"), tokens)
+			return []*Node{l, a}
+		})
+		out := exec.MustExec(padded(review, 8))
+		logit := float64(tensors.MustCopyFlatData[float32](out[0])[0])
+		attr := tensors.MustCopyFlatData[float32](out[1])
+		if len(attr) != 8 || attr[6] != 0 || attr[7] != 0 {
+			t.Fatalf("%s: attributions %v: want 8 values, 0 on padding", arch, attr)
+		}
+		if arch == "ngrams" {
+			bias := float64(tensors.MustCopyFlatData[float32](must(embeddingTable(t, store, "head/dense/biases").Value()))[0])
+			sum := 0.0
+			for _, a := range attr {
+				sum += float64(a)
+			}
+			if math.Abs(sum-(logit-bias)) > 1e-4 {
+				t.Errorf("ngrams: attributions sum to %v, logit - bias = %v", sum, logit-bias)
+			}
+			continue
+		}
+		// Finite difference on token 9 (position 2, appears once).
+		table := embeddingTable(t, store, "token_embedding")
+		orig := must(table.Value())
+		data := tensors.MustCopyFlatData[float32](orig)
+		dims := append([]int(nil), orig.Shape().Dimensions...) // orig is freed once replaced
+		dim := dims[1]
+		const eps = 1e-2
+		logitWith := func(scale float32) float64 {
+			d := append([]float32(nil), data...)
+			for j := range dim {
+				d[9*dim+j] *= scale
+			}
+			if err := table.SetValue(tensors.FromFlatDataAndDimensions(d, dims...)); err != nil {
+				t.Fatal(err)
+			}
+			return float64(tensors.MustCopyFlatData[float32](exec.MustExec(padded(review, 8))[0])[0])
+		}
+		fd := (logitWith(1+eps) - logitWith(1-eps)) / (2 * eps)
+		t.Logf("attributions %v, finite difference for position 2: %v", attr, fd)
+		if math.Abs(fd-float64(attr[2])) > 2e-3+0.02*math.Abs(fd) {
+			t.Errorf("transformer: attribution of token 9 is %v, finite difference %v", attr[2], fd)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -48,6 +48,18 @@ func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) 
 	return nil, fmt.Errorf("model: unknown architecture %q: want \"transformer\" or \"ngrams\"", arch)
 }
 
+// AttributionsFn returns the graph function giving logits and per-token attributions (gradient
+// x input) of the architecture.
+func AttributionsFn(arch string) (func(scope *model.Scope, tokens *Node) (logits, attributions *Node), error) {
+	switch arch {
+	case "transformer", "":
+		return TransformerAttributions, nil
+	case "ngrams":
+		return BagOfNgramsAttributions, nil
+	}
+	return nil, fmt.Errorf("model: unknown architecture %q: want \"transformer\" or \"ngrams\"", arch)
+}
+
 // paddingMask is tokens != 0 ([B, L] bool) and the number of real tokens per review ([B] int32,
 // at least 1 so an all-padding row never makes a softmax over nothing).
 func paddingMask(tokens *Node) (mask, lengths *Node) {
@@ -82,8 +94,22 @@ func dropout(scope *model.Scope, x *Node, rate float64) *Node {
 // model reads 2-3x more of each review for the same CPU time; sentiment cues are mostly local,
 // and the mean pool aggregates them over the review.
 func Transformer(scope *model.Scope, tokens *Node) *Node {
+	logits, _ := transformer(scope, tokens, false)
+	return logits
+}
+
+// TransformerAttributions returns the logits [B] and, for each token, its gradient x input
+// attribution [B, L] (Simonyan et al. 2014; Shrikumar et al. 2016): the dot product of the
+// logit's gradient with respect to the token's embedding and the embedding itself. Positive
+// values pushed the review towards "positive"; padding gets 0.
+func TransformerAttributions(scope *model.Scope, tokens *Node) (logits, attributions *Node) {
+	return transformer(scope, tokens, true)
+}
+
+func transformer(scope *model.Scope, tokens *Node, withAttributions bool) (logits, attributions *Node) {
 	g := tokens.Graph()
 	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
+	inputLen := seqLen
 	window := model.GetParamOr(scope, ParamWindow, 0)
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
 	if vocab <= 0 {
@@ -119,7 +145,8 @@ func Transformer(scope *model.Scope, tokens *Node) *Node {
 	// Real tokens per window ([B*blocks]); padding only ever follows the real tokens.
 	_, blockLengths := paddingMask(Reshape(tokens, batchSize*blocks, blockLen))
 
-	x := layers.Embedding(scope.In("token_embedding"), tokens, DType, vocab, dim)
+	embedded := layers.Embedding(scope.In("token_embedding"), tokens, DType, vocab, dim)
+	x := embedded
 	posTable := scope.In("position_embedding").VariableWithShape("embeddings", shapes.Make(DType, maxLen, dim)).NodeValue(g)
 	x = Add(x, InsertAxes(Slice(posTable, AxisRange(0, seqLen)), 0))
 	x = dropout(scope.In("embedding_dropout"), x, rate)
@@ -152,8 +179,15 @@ func Transformer(scope *model.Scope, tokens *Node) *Node {
 	default:
 		panic(fmt.Sprintf("model: %q=%q: want \"mean\" or \"cls\"", ParamPooling, pooling))
 	}
-	logits := layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1)
-	return Reshape(logits, batchSize)
+	logits = Reshape(layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1), batchSize)
+	if withAttributions {
+		// Rows are independent, so the gradient of the batch's sum is each row's own gradient.
+		grad := Gradient(ReduceAllSum(logits), embedded)[0]
+		attributions = ReduceSum(Mul(grad, embedded), -1)
+		attributions = Mul(attributions, ConvertDType(mask, attributions.DType()))
+		attributions = Slice(attributions, AxisRange(), AxisRange(0, inputLen))
+	}
+	return logits, attributions
 }
 
 // maskedMean averages x [B, L, D] over the real (unmasked) positions.
@@ -167,6 +201,17 @@ func maskedMean(x, mask, lengths *Node) *Node {
 // Classification"): the mean of unigram embeddings and hashed bigram embeddings, then a linear
 // classifier. On IMDB it is known to reach about 90% accuracy in seconds.
 func BagOfNgrams(scope *model.Scope, tokens *Node) *Node {
+	logits, _ := bagOfNgrams(scope, tokens, false)
+	return logits
+}
+
+// BagOfNgramsAttributions returns the logits and per-token gradient x input attributions: a
+// token's unigram attribution plus half of each bigram it belongs to.
+func BagOfNgramsAttributions(scope *model.Scope, tokens *Node) (logits, attributions *Node) {
+	return bagOfNgrams(scope, tokens, true)
+}
+
+func bagOfNgrams(scope *model.Scope, tokens *Node, withAttributions bool) (logits, attributions *Node) {
 	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
 	if vocab <= 0 {
@@ -181,17 +226,32 @@ func BagOfNgrams(scope *model.Scope, tokens *Node) *Node {
 	uniMask := ConvertDType(mask, DType)
 	sum := ReduceSum(Mul(uni, InsertAxes(uniMask, -1)), 1)
 	count := ReduceSum(uniMask, 1)
+	var bi, biMask *Node
 	if seqLen > 1 {
 		// Bigram (a, b) hashes to (a * 1000003 + b) mod buckets, in int64 to avoid overflow.
 		a := ConvertDType(Slice(tokens, AxisRange(), AxisRange(0, seqLen-1)), dtypes.Int64)
 		b := ConvertDType(Slice(tokens, AxisRange(), AxisRange(1, seqLen)), dtypes.Int64)
 		ids := Rem(Add(MulScalar(a, 1000003), b), Scalar(tokens.Graph(), dtypes.Int64, buckets))
-		bi := layers.Embedding(scope.In("bigrams"), ConvertDType(ids, dtypes.Int32), DType, buckets, dim)
-		biMask := ConvertDType(LogicalAnd(Slice(mask, AxisRange(), AxisRange(1, seqLen)), Slice(mask, AxisRange(), AxisRange(0, seqLen-1))), DType)
+		bi = layers.Embedding(scope.In("bigrams"), ConvertDType(ids, dtypes.Int32), DType, buckets, dim)
+		biMask = ConvertDType(LogicalAnd(Slice(mask, AxisRange(), AxisRange(1, seqLen)), Slice(mask, AxisRange(), AxisRange(0, seqLen-1))), DType)
 		sum = Add(sum, ReduceSum(Mul(bi, InsertAxes(biMask, -1)), 1))
 		count = Add(count, ReduceSum(biMask, 1))
 	}
 	mean := Div(sum, InsertAxes(Max(count, OnesLike(count)), -1))
 	mean = dropout(scope.In("dropout"), mean, rate)
-	return Reshape(layers.DenseWithBias(scope.In("head"), mean, 1), batchSize)
+	logits = Reshape(layers.DenseWithBias(scope.In("head"), mean, 1), batchSize)
+	if !withAttributions {
+		return logits, nil
+	}
+	if bi == nil {
+		grad := Gradient(ReduceAllSum(logits), uni)[0]
+		return logits, Mul(ReduceSum(Mul(grad, uni), -1), uniMask)
+	}
+	grads := Gradient(ReduceAllSum(logits), uni, bi)
+	attributions = Mul(ReduceSum(Mul(grads[0], uni), -1), uniMask)
+	half := MulScalar(Mul(ReduceSum(Mul(grads[1], bi), -1), biMask), 0.5) // [B, L-1]: bigram (i, i+1)
+	zero := Zeros(tokens.Graph(), shapes.Make(DType, batchSize, 1))
+	attributions = Add(attributions, Concatenate([]*Node{half, zero}, 1)) // to token i
+	attributions = Add(attributions, Concatenate([]*Node{zero, half}, 1)) // to token i+1
+	return logits, attributions
 }

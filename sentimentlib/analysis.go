@@ -1,0 +1,128 @@
+package sentimentlib
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+)
+
+// Scored is one review of a split with the model's prediction.
+type Scored struct {
+	Index       int     `json:"index"` // row in the split's parquet order
+	Text        string  `json:"text"`
+	Label       int     `json:"label"`       // 1 positive, 0 negative
+	Probability float64 `json:"probability"` // predicted P(positive)
+	Tokens      int     `json:"tokens"`      // review length in tokens, before truncation
+}
+
+// Correct reports whether the prediction (threshold 0.5) matches the label.
+func (s Scored) Correct() bool { return (s.Probability >= 0.5) == (s.Label == 1) }
+
+// Confidence is the probability given to the predicted class.
+func (s Scored) Confidence() float64 { return max(s.Probability, 1-s.Probability) }
+
+// PredictSplit scores every review of a split ("validation" or "test") with the model in dir,
+// using the data configuration the model was trained with (cacheDir overrides the cache
+// directory when not empty).
+func PredictSplit(ctx context.Context, dir, split, cacheDir string) ([]Scored, error) {
+	p, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return p.PredictSplit(ctx, split, cacheDir)
+}
+
+// PredictSplit scores every review of a split with this predictor (see the function).
+func (p *Predictor) PredictSplit(ctx context.Context, split, cacheDir string) ([]Scored, error) {
+	cfg := p.cfg
+	if cacheDir != "" {
+		cfg.Data.CacheDir = cacheDir
+	}
+	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
+		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	if err != nil {
+		return nil, err
+	}
+	subset(data, cfg)
+	var reviews []imdb.Review
+	switch split {
+	case "validation":
+		reviews = data.Validation
+	case "test":
+		reviews = data.Test
+	default:
+		return nil, fmt.Errorf("split %q: want \"validation\" or \"test\"", split)
+	}
+	ids := p.tok.EncodeAll(imdb.Texts(reviews))
+	probs, err := p.probabilities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Scored, len(reviews))
+	for i, r := range reviews {
+		out[i] = Scored{Index: r.Index, Text: r.Text, Label: r.Label, Probability: probs[i], Tokens: len(ids[i])}
+	}
+	return out, nil
+}
+
+// MetricsOf computes the metric object of scored reviews.
+func MetricsOf(scored []Scored) (metrics.Metrics, error) {
+	probs, labels := make([]float64, len(scored)), make([]int, len(scored))
+	for i, s := range scored {
+		probs[i], labels[i] = s.Probability, s.Label
+	}
+	return metrics.Compute(probs, labels)
+}
+
+// LengthBucket is the metrics of the reviews whose token count is in [Lo, Hi].
+type LengthBucket struct {
+	Lo, Hi  int
+	Metrics metrics.Metrics
+}
+
+// ByLength splits the scored reviews into n groups of (nearly) equal size by token count
+// (quartiles for n = 4) and computes each group's metrics.
+func ByLength(scored []Scored, n int) ([]LengthBucket, error) {
+	sorted := append([]Scored(nil), scored...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Tokens < sorted[j].Tokens })
+	var out []LengthBucket
+	for q := range n {
+		part := sorted[q*len(sorted)/n : (q+1)*len(sorted)/n]
+		if len(part) == 0 {
+			continue
+		}
+		m, err := MetricsOf(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, LengthBucket{Lo: part[0].Tokens, Hi: part[len(part)-1].Tokens, Metrics: m})
+	}
+	return out, nil
+}
+
+// ConfidentMistakes returns the k wrong predictions with the highest confidence.
+func ConfidentMistakes(scored []Scored, k int) []Scored {
+	var wrong []Scored
+	for _, s := range scored {
+		if !s.Correct() {
+			wrong = append(wrong, s)
+		}
+	}
+	sort.SliceStable(wrong, func(i, j int) bool { return wrong[i].Confidence() > wrong[j].Confidence() })
+	return wrong[:min(k, len(wrong))]
+}
+
+// MetricsMarkdown renders named metric objects as a markdown table, one row each.
+func MetricsMarkdown(names []string, ms []metrics.Metrics) string {
+	var b strings.Builder
+	b.WriteString("| | n | accuracy | precision | recall | F1 | ROC-AUC | NLL | Brier | ECE |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for i, m := range ms {
+		fmt.Fprintf(&b, "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
+			names[i], m.N, m.Accuracy, m.Precision, m.Recall, m.F1, m.ROCAUC, m.NLL, m.Brier, m.ECE)
+	}
+	return b.String()
+}

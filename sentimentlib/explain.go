@@ -1,0 +1,151 @@
+package sentimentlib
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"strings"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+)
+
+// WordAttribution is one word of a review (WordPiece pieces joined) with its attribution:
+// positive values pushed the prediction towards "positive", negative towards "negative".
+type WordAttribution struct {
+	Word        string  `json:"word"`
+	Attribution float64 `json:"attribution"`
+}
+
+// Explanation is a prediction with the words behind it.
+type Explanation struct {
+	Prediction
+	Words []WordAttribution `json:"words"`
+	// Truncated: the review was longer than the model reads (max_len tokens, head and tail kept);
+	// Words then skip the middle.
+	Truncated bool `json:"truncated"`
+}
+
+func (p *Predictor) compileExplain() error {
+	fn, err := smodel.AttributionsFn(p.cfg.Architecture)
+	if err != nil {
+		return err
+	}
+	p.explainExec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) []*Node {
+		logits, attr := fn(scope.In("model"), tokens)
+		return []*Node{Sigmoid(logits), attr}
+	})
+	return err
+}
+
+// Explain classifies one review and attributes the decision to its words by gradient x input
+// on the token embeddings (Simonyan et al. 2014): for each token, the dot product of the
+// logit's gradient with respect to its embedding and the embedding. It is a first-order,
+// local explanation, cheap (one forward and one backward pass) and good at showing which words
+// the model keyed on; it is not a causal account of the decision.
+func (p *Predictor) Explain(text string) (*Explanation, error) {
+	ids := p.tok.Encode(text)
+	opts := batchOptions(p.cfg, false)
+	opts.BatchSize = 1
+	ds, err := batch.New("explain", [][]int32{ids}, []int{0}, opts)
+	if err != nil {
+		return nil, err
+	}
+	planned := ds.Plan(0)[0]
+	b := ds.Make(planned)
+	row := tensors.MustCopyFlatData[int32](b.Inputs[0])
+	p.mu.Lock()
+	if p.explainExec == nil {
+		if err := p.compileExplain(); err != nil {
+			p.mu.Unlock()
+			return nil, err
+		}
+	}
+	res, err := p.explainExec.Exec(b.Inputs[0])
+	p.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	prob := float64(tensors.MustCopyFlatData[float32](res[0])[0])
+	attr := tensors.MustCopyFlatData[float32](res[1])
+	e := &Explanation{Prediction: Prediction{Label: "negative", Probability: prob}, Truncated: len(ids) > p.cfg.MaxLen}
+	if prob >= 0.5 {
+		e.Label = "positive"
+	}
+	for i, id := range row {
+		if id == 0 { // padding
+			break
+		}
+		tok := p.tok.Token(id)
+		if strings.HasPrefix(tok, "[") && strings.HasSuffix(tok, "]") && tok != "[UNK]" {
+			continue // [CLS], [SEP]
+		}
+		if rest, ok := strings.CutPrefix(tok, "##"); ok && len(e.Words) > 0 {
+			last := &e.Words[len(e.Words)-1]
+			last.Word += rest
+			last.Attribution += float64(attr[i])
+			continue
+		}
+		e.Words = append(e.Words, WordAttribution{Word: tok, Attribution: float64(attr[i])})
+	}
+	return e, nil
+}
+
+// Top returns the k words with the largest attributions towards label ("positive": largest
+// positive values; "negative": most negative).
+func (e *Explanation) Top(label string, k int) []WordAttribution {
+	sign := 1.0
+	if label == "negative" {
+		sign = -1
+	}
+	var out []WordAttribution
+	for _, w := range e.Words {
+		if sign*w.Attribution > 0 {
+			out = append(out, w)
+		}
+	}
+	for i := range out { // partial selection sort: k is small
+		if i >= k {
+			break
+		}
+		best := i
+		for j := i + 1; j < len(out); j++ {
+			if sign*out[j].Attribution > sign*out[best].Attribution {
+				best = j
+			}
+		}
+		out[i], out[best] = out[best], out[i]
+	}
+	return out[:min(k, len(out))]
+}
+
+// HTML renders the words as highlighted text: green for words that pushed towards positive,
+// red towards negative, the opacity proportional to the attribution (scaled by the largest).
+func (e *Explanation) HTML() string {
+	scale := 0.0
+	for _, w := range e.Words {
+		scale = math.Max(scale, math.Abs(w.Attribution))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div style="font-family:sans-serif;line-height:1.9"><div><b>%s</b> (p(positive) = %.3f)</div><div>`, e.Label, e.Probability)
+	for _, w := range e.Words {
+		alpha := 0.0
+		if scale > 0 {
+			alpha = math.Abs(w.Attribution) / scale
+		}
+		color := "0,158,115" // green
+		if w.Attribution < 0 {
+			color = "213,94,0" // vermillion
+		}
+		fmt.Fprintf(&b, `<span title="%+.4f" style="background:rgba(%s,%.2f);padding:1px 2px;border-radius:3px">%s</span> `,
+			w.Attribution, color, 0.85*alpha, html.EscapeString(w.Word))
+	}
+	if e.Truncated {
+		b.WriteString(`<div><i>(long review: the model reads its beginning and end only)</i></div>`)
+	}
+	b.WriteString(`</div></div>`)
+	return b.String()
+}
