@@ -187,7 +187,7 @@ func Spec(o Options) KernelSpec {
 		"GOEXPERIMENT": "simd",    // GoMLX's AVX2/AVX-512 kernels, as `make` builds the CLI
 		// The PATH of the setup, with the tools' directories first (Jupyter does not expand
 		// variables in kernel.json).
-		"PATH": strings.Join(append(append([]string{}, o.PathPrefix...), o.Path), string(os.PathListSeparator)),
+		"PATH": joinPath(append(append([]string{}, o.PathPrefix...), filepath.SplitList(o.Path)...)),
 	}
 	if o.Backend != "" {
 		env["GOMLX_BACKEND"] = o.Backend
@@ -196,13 +196,27 @@ func Spec(o Options) KernelSpec {
 		env["HF_HUB_CACHE"] = o.HFCache
 	}
 	return KernelSpec{
-		// klog goes to files, so notebook outputs and nbconvert logs are not flooded.
-		Argv:          []string{filepath.Join(o.BinDir, "gonb"), "--kernel", "{connection_file}", "--logtostderr=false", "--stderrthreshold=ERROR"},
+		// klog goes to files (GoNB writes a test "Error message" line at startup that would otherwise
+		// show in every nbconvert log); cell errors still reach the notebook.
+		Argv:          []string{filepath.Join(o.BinDir, "gonb"), "--kernel", "{connection_file}", "--logtostderr=false", "--stderrthreshold=FATAL"},
 		DisplayName:   "Go (gonb)",
 		Language:      "go",
 		InterruptMode: "message",
 		Env:           env,
 	}
+}
+
+// joinPath joins directories into a PATH value, dropping empty and repeated entries.
+func joinPath(dirs []string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range dirs {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, string(os.PathListSeparator))
 }
 
 // specPath is where the kernel spec lives.

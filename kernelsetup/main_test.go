@@ -13,7 +13,7 @@ import (
 func testOptions(t *testing.T) Options {
 	dir := t.TempDir()
 	return Options{RepoRoot: "/repo", BinDir: filepath.Join(dir, "bin"), DataDir: filepath.Join(dir, "jupyter"),
-		HFCache: "/data/hf-cache", Backend: "go", PathPrefix: []string{filepath.Join(dir, "bin"), "/go/bin"}, Path: "/usr/bin:/bin"}
+		HFCache: "/data/hf-cache", Backend: "go", PathPrefix: []string{filepath.Join(dir, "bin"), "/go/bin"}, Path: "/go/bin:/usr/bin::/bin:/usr/bin"}
 }
 
 func TestSpecEnvironment(t *testing.T) {

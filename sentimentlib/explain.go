@@ -24,6 +24,10 @@ type WordAttribution struct {
 type Explanation struct {
 	Prediction
 	Words []WordAttribution `json:"words"`
+	// Logit of the review, and BaselineLogit of the review with its token embeddings zeroed:
+	// the attributions add up to (about) Logit - BaselineLogit.
+	Logit         float64 `json:"logit"`
+	BaselineLogit float64 `json:"baseline_logit"`
 	// Truncated: the review was longer than the model reads (max_len tokens, head and tail kept);
 	// Words then skip the middle.
 	Truncated bool `json:"truncated"`
@@ -34,18 +38,23 @@ func (p *Predictor) compileExplain() error {
 	if err != nil {
 		return err
 	}
-	p.explainExec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) []*Node {
-		logits, attr := fn(scope.In("model"), tokens)
-		return []*Node{Sigmoid(logits), attr}
+	p.explainExec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens, alphas *Node) []*Node {
+		logits, attr := fn(scope.In("model"), tokens, alphas)
+		return []*Node{logits, attr}
 	})
 	return err
 }
 
-// Explain classifies one review and attributes the decision to its words by gradient x input
-// on the token embeddings (Simonyan et al. 2014): for each token, the dot product of the
-// logit's gradient with respect to its embedding and the embedding. It is a first-order,
-// local explanation, cheap (one forward and one backward pass) and good at showing which words
-// the model keyed on; it is not a causal account of the decision.
+// IntegrationSteps is the number of points of the Integrated Gradients path in Explain.
+const IntegrationSteps = 32
+
+// Explain classifies one review and attributes the decision to its words with Integrated
+// Gradients (Sundararajan et al. 2017) on the token embeddings: each token's embedding is scaled
+// from 0 (the baseline) to its value in IntegrationSteps steps, and the logit's gradients along
+// the way, dotted with the embedding, are averaged. The attributions add up to the logit minus
+// the baseline's logit, so they say how much each word moved this decision, even where the
+// model is saturated (plain gradient x input is not). The review and all the steps run as one
+// batch.
 func (p *Predictor) Explain(text string) (*Explanation, error) {
 	ids := p.tok.Encode(text)
 	opts := batchOptions(p.cfg, false)
@@ -54,9 +63,17 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	planned := ds.Plan(0)[0]
-	b := ds.Make(planned)
-	row := tensors.MustCopyFlatData[int32](b.Inputs[0])
+	one := ds.Make(ds.Plan(0)[0])
+	row := tensors.MustCopyFlatData[int32](one.Inputs[0])
+	L, m := len(row), IntegrationSteps
+	// Rows 0..m-1: the path's midpoints; row m: the baseline (alpha 0); row m+1: the review.
+	tokens := make([]int32, (m+2)*L)
+	alphas := make([]float32, m+2)
+	for k := range m + 2 {
+		copy(tokens[k*L:], row)
+		alphas[k] = (float32(k) + 0.5) / float32(m)
+	}
+	alphas[m], alphas[m+1] = 0, 1
 	p.mu.Lock()
 	if p.explainExec == nil {
 		if err := p.compileExplain(); err != nil {
@@ -64,15 +81,23 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 			return nil, err
 		}
 	}
-	res, err := p.explainExec.Exec(b.Inputs[0])
+	res, err := p.explainExec.Exec(tensors.FromFlatDataAndDimensions(tokens, m+2, L), alphas)
 	p.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
-	prob := float64(tensors.MustCopyFlatData[float32](res[0])[0])
-	attr := tensors.MustCopyFlatData[float32](res[1])
-	e := &Explanation{Prediction: Prediction{Label: "negative", Probability: prob}, Truncated: len(ids) > p.cfg.MaxLen}
-	if prob >= 0.5 {
+	logits := tensors.MustCopyFlatData[float32](res[0])
+	all := tensors.MustCopyFlatData[float32](res[1])
+	attr := make([]float64, L)
+	for k := range m {
+		for i := range L {
+			attr[i] += float64(all[k*L+i]) / float64(m)
+		}
+	}
+	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m]), Truncated: len(ids) > p.cfg.MaxLen}
+	e.Probability = 1 / (1 + math.Exp(-e.Logit))
+	e.Label = "negative"
+	if e.Probability >= 0.5 {
 		e.Label = "positive"
 	}
 	for i, id := range row {
@@ -86,10 +111,10 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 		if rest, ok := strings.CutPrefix(tok, "##"); ok && len(e.Words) > 0 {
 			last := &e.Words[len(e.Words)-1]
 			last.Word += rest
-			last.Attribution += float64(attr[i])
+			last.Attribution += attr[i]
 			continue
 		}
-		e.Words = append(e.Words, WordAttribution{Word: tok, Attribution: float64(attr[i])})
+		e.Words = append(e.Words, WordAttribution{Word: tok, Attribution: attr[i]})
 	}
 	return e, nil
 }

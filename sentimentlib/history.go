@@ -88,7 +88,7 @@ func (h *History) LossChart() *plots.Chart {
 
 // AccuracyChart plots validation accuracy and ROC-AUC against the step.
 func (h *History) AccuracyChart() *plots.Chart {
-	c := &plots.Chart{Title: "Validation", XLabel: "step", YLabel: "score"}
+	c := &plots.Chart{Title: "Validation", XLabel: "step", YLabel: "score", Legend: plots.LegendCenterRight}
 	var x, acc, auc []float64
 	for _, p := range h.Validation {
 		x = append(x, float64(p.Step))

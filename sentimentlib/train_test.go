@@ -108,6 +108,14 @@ func checkExplain(t *testing.T, dir string) {
 	if math.Abs(e.Probability-pred[0].Probability) > 1e-6 || e.Label != pred[0].Label {
 		t.Errorf("Explain %+v disagrees with Predict %+v", e.Prediction, pred[0])
 	}
+	// Integrated Gradients are complete: the attributions add up to logit - baseline logit.
+	sum := 0.0
+	for _, w := range e.Words {
+		sum += w.Attribution
+	}
+	if diff := e.Logit - e.BaselineLogit; math.Abs(sum-diff) > 0.02*math.Abs(diff)+1e-3 {
+		t.Errorf("attributions sum to %v, logit - baseline = %v", sum, diff)
+	}
 	var words []string
 	for _, w := range e.Words {
 		words = append(words, w.Word)

@@ -111,11 +111,20 @@ func embeddingTable(t *testing.T, store *model.Store, part string) *model.Variab
 }
 
 // TestAttributions: for the n-gram bag (linear in its embeddings) the attributions sum to the
-// logit minus the bias; for the transformer each token's attribution matches a finite
-// difference: scaling that token's embedding by (1+eps) changes the logit by eps*attribution.
+// logit minus the bias; for the transformer, with alpha = 1, each token's attribution matches a
+// finite difference (scaling that token's embedding by 1+eps changes the logit by
+// eps*attribution), and Integrated Gradients over alphas in (0, 1) add up to
+// logit(alpha=1) - logit(alpha=0) (completeness).
 func TestAttributions(t *testing.T) {
 	backend := compute.MustNew()
-	review := [][]int32{{2, 7, 9, 11, 13, 3}}
+	review := []int32{2, 7, 9, 11, 13, 3}
+	repeat := func(n int) *tensors.Tensor {
+		rows := make([][]int32, n)
+		for i := range rows {
+			rows[i] = review
+		}
+		return padded(rows, 8)
+	}
 	for _, arch := range []string{"ngrams", "transformer"} {
 		store := newStore("mean", 4)
 		store.SetParam(model.ParamInitialSeed, int64(3))
@@ -123,11 +132,11 @@ func TestAttributions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) []*Node {
-			l, a := fn(scope.In("model"), tokens)
+		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, alphas *Node) []*Node {
+			l, a := fn(scope.In("model"), tokens, alphas)
 			return []*Node{l, a}
 		})
-		out := exec.MustExec(padded(review, 8))
+		out := exec.MustExec(repeat(1), []float32{1})
 		logit := float64(tensors.MustCopyFlatData[float32](out[0])[0])
 		attr := tensors.MustCopyFlatData[float32](out[1])
 		if len(attr) != 8 || attr[6] != 0 || attr[7] != 0 {
@@ -144,7 +153,26 @@ func TestAttributions(t *testing.T) {
 			}
 			continue
 		}
-		// Finite difference on token 9 (position 2, appears once).
+		// Integrated Gradients: m midpoints, then alpha = 0 and 1.
+		const m = 64
+		alphas := make([]float32, m+2)
+		for k := range m {
+			alphas[k] = (float32(k) + 0.5) / m
+		}
+		alphas[m], alphas[m+1] = 0, 1
+		out = exec.MustExec(repeat(m+2), alphas)
+		logits := tensors.MustCopyFlatData[float32](out[0])
+		all := tensors.MustCopyFlatData[float32](out[1])
+		ig := 0.0
+		for k := range m {
+			for i := range 8 {
+				ig += float64(all[k*8+i]) / m
+			}
+		}
+		if diff := float64(logits[m+1] - logits[m]); math.Abs(ig-diff) > 0.01*math.Abs(diff)+1e-3 {
+			t.Errorf("transformer: integrated gradients sum to %v, logit(1) - logit(0) = %v", ig, diff)
+		}
+		// Finite difference on token 9 (position 2, appears once), alpha = 1.
 		table := embeddingTable(t, store, "token_embedding")
 		orig := must(table.Value())
 		data := tensors.MustCopyFlatData[float32](orig)
@@ -159,12 +187,11 @@ func TestAttributions(t *testing.T) {
 			if err := table.SetValue(tensors.FromFlatDataAndDimensions(d, dims...)); err != nil {
 				t.Fatal(err)
 			}
-			return float64(tensors.MustCopyFlatData[float32](exec.MustExec(padded(review, 8))[0])[0])
+			return float64(tensors.MustCopyFlatData[float32](exec.MustExec(repeat(1), []float32{1})[0])[0])
 		}
 		fd := (logitWith(1+eps) - logitWith(1-eps)) / (2 * eps)
-		t.Logf("attributions %v, finite difference for position 2: %v", attr, fd)
 		if math.Abs(fd-float64(attr[2])) > 2e-3+0.02*math.Abs(fd) {
-			t.Errorf("transformer: attribution of token 9 is %v, finite difference %v", attr[2], fd)
+			t.Errorf("transformer: attribution of token 9 is %v, finite difference %v (all %v)", attr[2], fd, attr)
 		}
 	}
 }

@@ -48,9 +48,9 @@ func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) 
 	return nil, fmt.Errorf("model: unknown architecture %q: want \"transformer\" or \"ngrams\"", arch)
 }
 
-// AttributionsFn returns the graph function giving logits and per-token attributions (gradient
-// x input) of the architecture.
-func AttributionsFn(arch string) (func(scope *model.Scope, tokens *Node) (logits, attributions *Node), error) {
+// AttributionsFn returns the graph function giving logits and per-token attributions of the
+// architecture (see TransformerAttributions).
+func AttributionsFn(arch string) (func(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node), error) {
 	switch arch {
 	case "transformer", "":
 		return TransformerAttributions, nil
@@ -94,19 +94,24 @@ func dropout(scope *model.Scope, x *Node, rate float64) *Node {
 // model reads 2-3x more of each review for the same CPU time; sentiment cues are mostly local,
 // and the mean pool aggregates them over the review.
 func Transformer(scope *model.Scope, tokens *Node) *Node {
-	logits, _ := transformer(scope, tokens, false)
+	logits, _ := transformer(scope, tokens, nil)
 	return logits
 }
 
-// TransformerAttributions returns the logits [B] and, for each token, its gradient x input
-// attribution [B, L] (Simonyan et al. 2014; Shrikumar et al. 2016): the dot product of the
-// logit's gradient with respect to the token's embedding and the embedding itself. Positive
-// values pushed the review towards "positive"; padding gets 0.
-func TransformerAttributions(scope *model.Scope, tokens *Node) (logits, attributions *Node) {
-	return transformer(scope, tokens, true)
+// TransformerAttributions runs the model with each row's token embeddings scaled by alphas [B]
+// (positions unscaled) and returns the logits [B] and, per token, the gradient of the row's
+// logit with respect to its scaled embedding dotted with the unscaled embedding [B, L].
+//
+// With alpha = 1 that is gradient x input (Simonyan et al. 2014). Averaged over rows of one
+// review with alphas spread over (0, 1), it is Integrated Gradients (Sundararajan et al. 2017,
+// baseline: zero token embeddings), whose attributions add up to logit(review) - logit(baseline):
+// the words' shares of the decision, which plain gradient x input does not give once the
+// model saturates. Padding gets 0.
+func TransformerAttributions(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node) {
+	return transformer(scope, tokens, alphas)
 }
 
-func transformer(scope *model.Scope, tokens *Node, withAttributions bool) (logits, attributions *Node) {
+func transformer(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node) {
 	g := tokens.Graph()
 	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	inputLen := seqLen
@@ -147,6 +152,10 @@ func transformer(scope *model.Scope, tokens *Node, withAttributions bool) (logit
 
 	embedded := layers.Embedding(scope.In("token_embedding"), tokens, DType, vocab, dim)
 	x := embedded
+	if alphas != nil {
+		x = Mul(embedded, Reshape(ConvertDType(alphas, DType), batchSize, 1, 1))
+	}
+	scaled := x
 	posTable := scope.In("position_embedding").VariableWithShape("embeddings", shapes.Make(DType, maxLen, dim)).NodeValue(g)
 	x = Add(x, InsertAxes(Slice(posTable, AxisRange(0, seqLen)), 0))
 	x = dropout(scope.In("embedding_dropout"), x, rate)
@@ -180,9 +189,9 @@ func transformer(scope *model.Scope, tokens *Node, withAttributions bool) (logit
 		panic(fmt.Sprintf("model: %q=%q: want \"mean\" or \"cls\"", ParamPooling, pooling))
 	}
 	logits = Reshape(layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1), batchSize)
-	if withAttributions {
+	if alphas != nil {
 		// Rows are independent, so the gradient of the batch's sum is each row's own gradient.
-		grad := Gradient(ReduceAllSum(logits), embedded)[0]
+		grad := Gradient(ReduceAllSum(logits), scaled)[0]
 		attributions = ReduceSum(Mul(grad, embedded), -1)
 		attributions = Mul(attributions, ConvertDType(mask, attributions.DType()))
 		attributions = Slice(attributions, AxisRange(), AxisRange(0, inputLen))
@@ -201,17 +210,19 @@ func maskedMean(x, mask, lengths *Node) *Node {
 // Classification"): the mean of unigram embeddings and hashed bigram embeddings, then a linear
 // classifier. On IMDB it is known to reach about 90% accuracy in seconds.
 func BagOfNgrams(scope *model.Scope, tokens *Node) *Node {
-	logits, _ := bagOfNgrams(scope, tokens, false)
+	logits, _ := bagOfNgrams(scope, tokens, nil)
 	return logits
 }
 
-// BagOfNgramsAttributions returns the logits and per-token gradient x input attributions: a
-// token's unigram attribution plus half of each bigram it belongs to.
-func BagOfNgramsAttributions(scope *model.Scope, tokens *Node) (logits, attributions *Node) {
-	return bagOfNgrams(scope, tokens, true)
+// BagOfNgramsAttributions is TransformerAttributions for the n-gram bag: unigram and bigram
+// embeddings are scaled by alphas, and a token gets its unigram's attribution plus half of each
+// bigram it belongs to. The model is linear in its embeddings, so every alpha gives the same
+// attributions, and they add up to the logit minus the bias.
+func BagOfNgramsAttributions(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node) {
+	return bagOfNgrams(scope, tokens, alphas)
 }
 
-func bagOfNgrams(scope *model.Scope, tokens *Node, withAttributions bool) (logits, attributions *Node) {
+func bagOfNgrams(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node) {
 	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
 	if vocab <= 0 {
@@ -223,10 +234,17 @@ func bagOfNgrams(scope *model.Scope, tokens *Node, withAttributions bool) (logit
 	mask, _ := paddingMask(tokens)
 
 	uni := layers.Embedding(scope.In("unigrams"), tokens, DType, vocab, dim)
+	scale := func(e *Node) *Node {
+		if alphas == nil {
+			return e
+		}
+		return Mul(e, Reshape(ConvertDType(alphas, DType), batchSize, 1, 1))
+	}
+	uniScaled := scale(uni)
 	uniMask := ConvertDType(mask, DType)
-	sum := ReduceSum(Mul(uni, InsertAxes(uniMask, -1)), 1)
+	sum := ReduceSum(Mul(uniScaled, InsertAxes(uniMask, -1)), 1)
 	count := ReduceSum(uniMask, 1)
-	var bi, biMask *Node
+	var bi, biScaled, biMask *Node
 	if seqLen > 1 {
 		// Bigram (a, b) hashes to (a * 1000003 + b) mod buckets, in int64 to avoid overflow.
 		a := ConvertDType(Slice(tokens, AxisRange(), AxisRange(0, seqLen-1)), dtypes.Int64)
@@ -234,20 +252,21 @@ func bagOfNgrams(scope *model.Scope, tokens *Node, withAttributions bool) (logit
 		ids := Rem(Add(MulScalar(a, 1000003), b), Scalar(tokens.Graph(), dtypes.Int64, buckets))
 		bi = layers.Embedding(scope.In("bigrams"), ConvertDType(ids, dtypes.Int32), DType, buckets, dim)
 		biMask = ConvertDType(LogicalAnd(Slice(mask, AxisRange(), AxisRange(1, seqLen)), Slice(mask, AxisRange(), AxisRange(0, seqLen-1))), DType)
-		sum = Add(sum, ReduceSum(Mul(bi, InsertAxes(biMask, -1)), 1))
+		biScaled = scale(bi)
+		sum = Add(sum, ReduceSum(Mul(biScaled, InsertAxes(biMask, -1)), 1))
 		count = Add(count, ReduceSum(biMask, 1))
 	}
 	mean := Div(sum, InsertAxes(Max(count, OnesLike(count)), -1))
 	mean = dropout(scope.In("dropout"), mean, rate)
 	logits = Reshape(layers.DenseWithBias(scope.In("head"), mean, 1), batchSize)
-	if !withAttributions {
+	if alphas == nil {
 		return logits, nil
 	}
 	if bi == nil {
-		grad := Gradient(ReduceAllSum(logits), uni)[0]
+		grad := Gradient(ReduceAllSum(logits), uniScaled)[0]
 		return logits, Mul(ReduceSum(Mul(grad, uni), -1), uniMask)
 	}
-	grads := Gradient(ReduceAllSum(logits), uni, bi)
+	grads := Gradient(ReduceAllSum(logits), uniScaled, biScaled)
 	attributions = Mul(ReduceSum(Mul(grads[0], uni), -1), uniMask)
 	half := MulScalar(Mul(ReduceSum(Mul(grads[1], bi), -1), biMask), 0.5) // [B, L-1]: bigram (i, i+1)
 	zero := Zeros(tokens.Graph(), shapes.Make(DType, batchSize, 1))

@@ -10,7 +10,7 @@ import (
 // ROC is the ROC curve of predicted probabilities against labels, with the chance diagonal.
 func ROC(title string, probs []float64, labels []int) *Chart {
 	fpr, tpr := metrics.ROCCurve(probs, labels)
-	c := &Chart{Title: title, XLabel: "false positive rate", YLabel: "true positive rate", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 440, Height: 420}
+	c := &Chart{Title: title, XLabel: "false positive rate", YLabel: "true positive rate", XMin: 0, XMax: 1, YMin: 0, YMax: 1, Width: 440, Height: 420, Legend: LegendBottomRight}
 	c.Add(Series{Name: fmt.Sprintf("model (AUC %.4f)", metrics.ROCAUC(probs, labels)), X: fpr, Y: tpr},
 		Series{Name: "chance", X: []float64{0, 1}, Y: []float64{0, 1}, Dashed: true, Color: "#999999"})
 	return c
@@ -29,7 +29,7 @@ func Reliability(title string, probs []float64, labels []int, bins int) *Chart {
 		acc = append(acc, b.Accuracy)
 		conf = append(conf, b.MeanConfidence)
 	}
-	c := &Chart{Title: title, XLabel: "confidence of the predicted class", YLabel: "accuracy", XMin: 0.5, XMax: 1, YMin: 0, YMax: 1, Width: 440, Height: 420}
+	c := &Chart{Title: title, XLabel: "confidence of the predicted class", YLabel: "accuracy", XMin: 0.5, XMax: 1, YMin: 0, YMax: 1, Width: 440, Height: 420, Legend: LegendTopLeft}
 	c.Add(Series{Name: fmt.Sprintf("accuracy (ECE %.4f)", metrics.ECE(probs, labels, bins)), X: x, Y: acc, Kind: Bars, Width: 0.5 / float64(bins) * 0.9},
 		Series{Name: "mean confidence", X: x, Y: conf, Kind: Markers, Color: "#D55E00"},
 		Series{Name: "perfect calibration", X: []float64{0.5, 1}, Y: []float64{0.5, 1}, Dashed: true, Color: "#999999"})

@@ -39,10 +39,23 @@ type Series struct {
 	Width  float64 // bar width in X units (Bars; default: the smallest gap between X values)
 }
 
+// LegendPos is where the legend of named series goes, inside the plot area.
+type LegendPos int
+
+const (
+	LegendTopRight LegendPos = iota
+	LegendTopLeft
+	LegendBottomRight
+	LegendBottomLeft
+	LegendCenterRight
+	LegendNone
+)
+
 // Chart is a 2-D chart with axes, ticks, title and legend.
 type Chart struct {
 	Title, XLabel, YLabel string
 	Series                []Series
+	Legend                LegendPos
 	// Fixed axis ranges; when Min == Max the range is computed from the data.
 	XMin, XMax, YMin, YMax float64
 	// Size in pixels (default 640 x 400).
@@ -248,8 +261,10 @@ func (c *Chart) SVG() string {
 		}
 	}
 	b.WriteString(`</g>`)
-	// Legend, top-left inside the plot area, for named series.
-	ly := marginTop + 14
+	// Legend of the named series, on a white box in the chosen corner of the plot area.
+	type entry struct{ name, color string }
+	var entries []entry
+	longest := 0
 	for i, s := range c.Series {
 		if s.Name == "" {
 			continue
@@ -258,9 +273,27 @@ func (c *Chart) SVG() string {
 		if color == "" {
 			color = Palette[i%len(Palette)]
 		}
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="12" height="12" fill="%s"/><text x="%.1f" y="%.1f">%s</text>`,
-			marginLeft+10, ly-10, color, marginLeft+28, ly, esc(s.Name))
-		ly += 16
+		entries = append(entries, entry{s.Name, color})
+		longest = max(longest, len([]rune(s.Name)))
+	}
+	if len(entries) > 0 && c.Legend != LegendNone {
+		bw, bh := 34+6.8*float64(longest), 8+16*float64(len(entries)) // 6.8 px: a 12 px sans-serif character, roughly
+		bx, by := marginLeft+pw-bw-8, marginTop+8
+		if c.Legend == LegendTopLeft || c.Legend == LegendBottomLeft {
+			bx = marginLeft + 8
+		}
+		switch c.Legend {
+		case LegendBottomRight, LegendBottomLeft:
+			by = marginTop + ph - bh - 8
+		case LegendCenterRight:
+			by = marginTop + (ph-bh)/2
+		}
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="white" fill-opacity="0.85" stroke="#ccc"/>`, bx, by, bw, bh)
+		for i, e := range entries {
+			y := by + 16*float64(i+1)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="12" height="12" fill="%s"/><text x="%.1f" y="%.1f">%s</text>`,
+				bx+8, y-10, e.color, bx+26, y, esc(e.name))
+		}
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

@@ -138,3 +138,30 @@ func TestDomainCharts(t *testing.T) {
 		}
 	}
 }
+
+// TestLegendPlacement: the legend box sits in the chosen corner of the plot area, and
+// LegendNone draws none.
+func TestLegendPlacement(t *testing.T) {
+	box := regexp.MustCompile(`<rect x="([0-9.]+)" y="([0-9.]+)" width="([0-9.]+)" height="([0-9.]+)" fill="white" fill-opacity="0.85"`)
+	for _, tc := range []struct {
+		pos          LegendPos
+		right, below bool
+	}{{LegendTopRight, true, false}, {LegendTopLeft, false, false}, {LegendBottomRight, true, true}, {LegendBottomLeft, false, true}} {
+		c := Chart{Width: 640, Height: 400, Legend: tc.pos}
+		c.Add(Series{Name: "a series", X: []float64{0, 1}, Y: []float64{0, 1}})
+		m := box.FindStringSubmatch(c.SVG())
+		if m == nil {
+			t.Fatalf("legend %d: no box", tc.pos)
+		}
+		x, _ := strconv.ParseFloat(m[1], 64)
+		y, _ := strconv.ParseFloat(m[2], 64)
+		if (x > 320) != tc.right || (y > 200) != tc.below {
+			t.Errorf("legend %d at (%v, %v)", tc.pos, x, y)
+		}
+	}
+	c := Chart{Legend: LegendNone}
+	c.Add(Series{Name: "s", X: []float64{0, 1}, Y: []float64{0, 1}})
+	if box.MatchString(c.SVG()) {
+		t.Error("LegendNone drew a legend")
+	}
+}
