@@ -1,0 +1,114 @@
+package stats
+
+import (
+	"math"
+	"testing"
+)
+
+func TestMeanStd(t *testing.T) {
+	m, s := MeanStd([]float64{1, 2, 3, 4})
+	if m != 2.5 || math.Abs(s-math.Sqrt(5.0/3)) > 1e-12 {
+		t.Errorf("MeanStd = %v, %v; want 2.5, %v", m, s, math.Sqrt(5.0/3))
+	}
+	if m, s := MeanStd([]float64{7}); m != 7 || s != 0 {
+		t.Errorf("one value: %v, %v", m, s)
+	}
+}
+
+func TestMcNemar(t *testing.T) {
+	// 1 example only A gets right, 9 only B, 20 both right, 5 both wrong.
+	var a, b []bool
+	add := func(n int, x, y bool) {
+		for range n {
+			a, b = append(a, x), append(b, y)
+		}
+	}
+	add(1, true, false)
+	add(9, false, true)
+	add(20, true, true)
+	add(5, false, false)
+	r, err := McNemar(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Exact: 2 * (C(10,0) + C(10,1)) / 2^10 = 22/1024.
+	if r.OnlyA != 1 || r.OnlyB != 9 || math.Abs(r.P-22.0/1024) > 1e-12 {
+		t.Errorf("McNemar %+v, want 1, 9, p=%v", r, 22.0/1024)
+	}
+	// Symmetric disagreement: p = 1; no disagreement: p = 1.
+	if r, _ := McNemar([]bool{true, false}, []bool{false, true}); r.P != 1 {
+		t.Errorf("balanced: %+v", r)
+	}
+	if r, _ := McNemar([]bool{true}, []bool{true}); r.P != 1 {
+		t.Errorf("no discordant pairs: %+v", r)
+	}
+	if _, err := McNemar([]bool{true}, nil); err == nil {
+		t.Error("different lengths: want an error")
+	}
+}
+
+func TestPairedBootstrap(t *testing.T) {
+	n := 200
+	// A is right on the first 150, B on the first 170: B is better by 0.10 on every resample
+	// that draws from the 20 examples where they differ.
+	acc := func(right int) func([]int) float64 {
+		return func(idx []int) float64 {
+			c := 0
+			for _, i := range idx {
+				if i < right {
+					c++
+				}
+			}
+			return float64(c) / float64(len(idx))
+		}
+	}
+	r, err := PairedBootstrap(n, acc(150), acc(170), 2000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(r.Diff-0.10) > 1e-12 || r.Lo <= 0 || r.Hi < r.Diff || r.Lo > r.Diff || r.P > 0.01 {
+		t.Errorf("B better: %+v", r)
+	}
+	// Identical models: difference 0, p = 1.
+	r, _ = PairedBootstrap(n, acc(150), acc(150), 500, 1)
+	if r.Diff != 0 || r.Lo != 0 || r.Hi != 0 || r.P != 1 {
+		t.Errorf("identical: %+v", r)
+	}
+	// The same seed resamples the same way.
+	r1, _ := PairedBootstrap(n, acc(150), acc(155), 500, 7)
+	r2, _ := PairedBootstrap(n, acc(150), acc(155), 500, 7)
+	if r1 != r2 {
+		t.Errorf("same seed, different results: %+v %+v", r1, r2)
+	}
+}
+
+// TestFitTemperature: labels drawn (in exact proportions) from sigmoid(z / 2) make the model
+// that outputs sigmoid(z) overconfident; the fitted temperature is 2 and lowers the NLL.
+func TestFitTemperature(t *testing.T) {
+	var logits []float64
+	var labels []int
+	for z := -6.0; z <= 6; z += 0.5 {
+		pos := int(math.Round(1000 * sigmoid(z/2)))
+		for i := range 1000 {
+			logits = append(logits, z)
+			labels = append(labels, map[bool]int{true: 1, false: 0}[i < pos])
+		}
+	}
+	temp, err := FitTemperature(logits, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(temp-2) > 0.01 {
+		t.Errorf("temperature %v, want 2", temp)
+	}
+	if before, after := NLL(logits, labels, 1), NLL(logits, labels, temp); after >= before {
+		t.Errorf("NLL %v after scaling, %v before", after, before)
+	}
+	// NLL is stable for huge logits.
+	if v := NLL([]float64{1000, -1000}, []int{1, 0}, 1); v != 0 {
+		t.Errorf("NLL of confident right answers: %v", v)
+	}
+	if _, err := FitTemperature(nil, nil); err == nil {
+		t.Error("no data: want an error")
+	}
+}
