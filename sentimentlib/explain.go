@@ -95,7 +95,7 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 		}
 	}
 	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m]), Truncated: len(ids) > p.cfg.MaxLen}
-	e.Probability = 1 / (1 + math.Exp(-e.Logit))
+	e.Probability = p.probability(e.Logit)
 	e.Label = "negative"
 	if e.Probability >= 0.5 {
 		e.Label = "positive"

@@ -2,7 +2,10 @@ package sentimentlib
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -31,6 +34,8 @@ type Predictor struct {
 	exec    *model.Exec
 	// explainExec computes attributions; compiled on the first Explain.
 	explainExec *model.Exec
+	// temperature divides the logits before the sigmoid (calibration.json; 1 without it).
+	temperature float64
 	mu          sync.Mutex
 }
 
@@ -49,8 +54,13 @@ func Load(dir string) (*Predictor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: no GoMLX backend: %w", err)
 	}
-	p := &Predictor{cfg: cfg, tok: tok, store: newStore(cfg, tok.VocabSize(), 1), backend: backend}
+	p := &Predictor{cfg: cfg, tok: tok, store: newStore(cfg, tok.VocabSize(), 1), backend: backend, temperature: 1}
 	if err := LoadCheckpoint(p.store, filepath.Join(dir, BestCheckpoint)); err != nil {
+		return nil, err
+	}
+	if c, err := ReadCalibration(dir); err == nil {
+		p.temperature = c.Temperature
+	} else if !os.IsNotExist(errors.Unwrap(err)) {
 		return nil, err
 	}
 	return p, p.compile()
@@ -58,6 +68,9 @@ func Load(dir string) (*Predictor, error) {
 
 // Config returns the training configuration of the model.
 func (p *Predictor) Config() Config { return p.cfg }
+
+// Temperature is the calibration temperature the predictor applies (1: uncalibrated).
+func (p *Predictor) Temperature() float64 { return p.temperature }
 
 // Tokenizer returns the model's tokenizer.
 func (p *Predictor) Tokenizer() *tokenize.Tokenizer { return p.tok }
@@ -68,14 +81,35 @@ func (p *Predictor) compile() error {
 		return err
 	}
 	p.exec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
-		return Sigmoid(fn(scope, tokens))
+		return fn(scope, tokens) // logits; the host applies the temperature and the sigmoid
 	})
 	p.explainExec = nil
 	return err
 }
 
-// probabilities returns P(positive) for encoded reviews, batched by length bucket.
+// probabilities returns P(positive) = sigmoid(logit / temperature) for encoded reviews.
 func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64, error) {
+	logits, err := p.logits(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, z := range logits {
+		logits[i] = p.probability(z)
+	}
+	return logits, nil
+}
+
+// probability of the positive class for a logit, with the calibration temperature.
+func (p *Predictor) probability(logit float64) float64 {
+	t := p.temperature
+	if t <= 0 {
+		t = 1
+	}
+	return 1 / (1 + math.Exp(-logit/t))
+}
+
+// logits returns the model's logits for encoded reviews, batched by length bucket.
+func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -95,9 +129,9 @@ func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64
 		if err != nil {
 			return nil, fmt.Errorf("predict: %w", err)
 		}
-		probs := tensors.MustCopyFlatData[float32](res[0])
+		logits := tensors.MustCopyFlatData[float32](res[0])
 		for row, idx := range planned.Indices {
-			out[idx] = float64(probs[row])
+			out[idx] = float64(logits[row])
 		}
 	}
 	return out, nil

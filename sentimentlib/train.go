@@ -204,7 +204,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	}
 	trainer := train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
 		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
-	predictor := &Predictor{cfg: cfg, tok: tok, store: store, backend: backend}
+	predictor := &Predictor{cfg: cfg, tok: tok, store: store, backend: backend, temperature: 1}
 	if err := predictor.compile(); err != nil {
 		return nil, err
 	}

@@ -87,6 +87,40 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 		t.Errorf("metrics after reload %+v differ from training's %+v", m, res.Test)
 	}
 	checkExplain(t, dir)
+	checkCalibrate(t, dir)
+}
+
+// checkCalibrate: the fitted temperature lowers (or keeps) the validation NLL without changing
+// accuracy, is saved, and the reloaded predictor applies it.
+func checkCalibrate(t *testing.T, dir string) {
+	c, err := Calibrate(context.Background(), dir, fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.After.NLL > c.Before.NLL+1e-12 || c.After.Accuracy != c.Before.Accuracy || c.FittedOn != "validation" {
+		t.Errorf("calibration %+v", c)
+	}
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Temperature() != c.Temperature {
+		t.Errorf("reloaded temperature %v, fitted %v", p.Temperature(), c.Temperature)
+	}
+	e, err := p.Explain("a fine film")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1 / (1 + math.Exp(-e.Logit/c.Temperature)); math.Abs(e.Probability-want) > 1e-12 {
+		t.Errorf("calibrated probability %v, want sigmoid(logit/T) = %v", e.Probability, want)
+	}
+	// A broken calibration file is an error naming it, not a silent fallback.
+	if err := os.WriteFile(filepath.Join(dir, CalibrationFile), []byte(`{"temperature": -1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), CalibrationFile) {
+		t.Errorf("negative temperature: error %v", err)
+	}
 }
 
 // checkExplain: an explanation agrees with Predict, covers every word of a short review, and

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -28,6 +29,8 @@ Usage:
                                               train a classifier (presets: default, ngrams); rerun to resume
   sentiment eval --model DIR [--split validation|test] [--json]
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
+  sentiment calibrate --model DIR [--hf-cache DIR]
+                                              fit temperature scaling on validation; predict/eval then use it
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -62,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEval(ctx, args[1:], stdout, stderr)
 	case "predict":
 		return cmdPredict(args[1:], os.Stdin, stdout, stderr)
+	case "calibrate":
+		return cmdCalibrate(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -207,6 +212,27 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return enc.Encode(m)
 	}
 	printMetrics(stdout, *split, m)
+	return nil
+}
+
+func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("calibrate: --model DIR is required")
+	}
+	c, err := sentimentlib.Calibrate(ctx, *dir, *cache)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "temperature %.4f fitted on validation; written to %s\n", c.Temperature, filepath.Join(*dir, sentimentlib.CalibrationFile))
+	fmt.Fprintf(stdout, "validation   before    after\n  nll      %8.4f %8.4f\n  ece      %8.4f %8.4f\n  brier    %8.4f %8.4f\n  accuracy %8.4f %8.4f\n",
+		c.Before.NLL, c.After.NLL, c.Before.ECE, c.After.ECE, c.Before.Brier, c.After.Brier, c.Before.Accuracy, c.After.Accuracy)
 	return nil
 }
 

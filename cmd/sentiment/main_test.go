@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
 func TestDataJSONOnFixture(t *testing.T) {
@@ -47,5 +51,66 @@ func TestErrorsAreMessagesNotPanics(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"data", "--bogus"}, &out, &errb); err == nil {
 		t.Error("unknown flag: want an error")
+	}
+}
+
+// TestTrainEvalPredictCalibrate runs the commands end to end on the fixture with a tiny model:
+// eval reproduces train's test metrics, predict prints JSON lines, calibrate writes its file,
+// and bad --set values are errors naming the field.
+func TestTrainEvalPredictCalibrate(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	ctx := context.Background()
+	dir := t.TempDir()
+	fixture := "../../data/hf-cache"
+	var out, errb bytes.Buffer
+	train := []string{"train", "--quick", "--hf-cache", fixture, "--out", dir, "--set", "data.vocab_size=2000",
+		"--set", "model_dim=16", "--set", "ffn_dim=32", "--set", "max_len=64", "--set", "head_tokens=16", "--set", "epochs=1"}
+	if err := run(ctx, train, &out, &errb); err != nil {
+		t.Fatalf("train: %v\n%s", err, errb.String())
+	}
+	var res struct {
+		Config struct {
+			MaxLen int `json:"max_len"`
+		} `json:"config"`
+		Test metrics.Metrics `json:"test"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil || res.Config.MaxLen != 64 {
+		t.Fatalf("results.json: %v, max_len %d (the --set did not apply)", err, res.Config.MaxLen)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"eval", "--model", dir, "--hf-cache", fixture, "--json"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	var m metrics.Metrics
+	if err := json.Unmarshal(out.Bytes(), &m); err != nil || m != res.Test {
+		t.Errorf("eval %+v (err %v), train's test %+v", m, err, res.Test)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"predict", "--model", dir, "--json", "Great film", "Awful film"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"probability"`) || !strings.Contains(lines[1], `"text":"Awful film"`) {
+		t.Errorf("predict output:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"calibrate", "--model", dir, "--hf-cache", fixture}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "calibration.json")); err != nil || !strings.Contains(out.String(), "temperature") {
+		t.Errorf("calibrate: %v\n%s", err, out.String())
+	}
+	for _, bad := range [][]string{{"--set", "max_length=3"}, {"--set", "dropout=lots"}, {"--set", "novalue"}} {
+		err := run(ctx, append([]string{"train", "--quick", "--hf-cache", fixture, "--out", t.TempDir()}, bad...), &out, &errb)
+		if err == nil {
+			t.Errorf("train %v: want an error", bad)
+		}
+	}
+	if err := run(ctx, []string{"eval"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "--model") {
+		t.Errorf("eval without --model: %v", err)
 	}
 }

@@ -1,0 +1,79 @@
+package sentimentlib
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+	"github.com/sentiment-go/sentiment/sentimentlib/stats"
+)
+
+// CalibrationFile holds the temperature a model directory's Predictor applies.
+const CalibrationFile = "calibration.json"
+
+// Calibration is temperature scaling fitted on the validation split (Guo et al. 2017): the
+// predictor divides logits by Temperature before the sigmoid. Accuracy does not change;
+// overconfident probabilities (Temperature > 1) are softened.
+type Calibration struct {
+	Temperature float64         `json:"temperature"`
+	FittedOn    string          `json:"fitted_on"` // always "validation": the test split is never used to fit
+	Before      metrics.Metrics `json:"validation_before"`
+	After       metrics.Metrics `json:"validation_after"`
+}
+
+// ReadCalibration reads DIR/calibration.json.
+func ReadCalibration(dir string) (*Calibration, error) {
+	var c Calibration
+	if err := readJSON(filepath.Join(dir, CalibrationFile), &c); err != nil {
+		return nil, fmt.Errorf("calibration: %w", err)
+	}
+	if !(c.Temperature > 0) {
+		return nil, fmt.Errorf("calibration: %s: temperature %v must be positive", filepath.Join(dir, CalibrationFile), c.Temperature)
+	}
+	return &c, nil
+}
+
+// Calibrate fits the temperature of the model in dir on its validation split and writes
+// calibration.json (atomically), which Load then applies. cacheDir overrides the data cache.
+func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) {
+	p, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg := p.cfg
+	if cacheDir != "" {
+		cfg.Data.CacheDir = cacheDir
+	}
+	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
+		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	if err != nil {
+		return nil, err
+	}
+	subset(data, cfg)
+	logits, err := p.logits(ctx, p.tok.EncodeAll(imdb.Texts(data.Validation)))
+	if err != nil {
+		return nil, err
+	}
+	labels := imdb.Labels(data.Validation)
+	t, err := stats.FitTemperature(logits, labels)
+	if err != nil {
+		return nil, err
+	}
+	c := &Calibration{Temperature: t, FittedOn: "validation"}
+	for _, x := range []struct {
+		t   float64
+		dst *metrics.Metrics
+	}{{1, &c.Before}, {t, &c.After}} {
+		p.temperature = x.t
+		probs := make([]float64, len(logits))
+		for i, z := range logits {
+			probs[i] = p.probability(z)
+		}
+		if *x.dst, err = metrics.Compute(probs, labels); err != nil {
+			return nil, err
+		}
+	}
+	return c, writeJSON(filepath.Join(dir, CalibrationFile), c)
+}
