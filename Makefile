@@ -5,10 +5,35 @@ export GOTOOLCHAIN := go1.27.4
 export GOEXPERIMENT := simd
 HF_CACHE ?= $(if $(HF_HUB_CACHE),$(HF_HUB_CACHE),../shared/hf-cache)
 
-.PHONY: test data build bench fixture
+NB_OUT ?= $(CURDIR)/runs/notebooks-executed
+
+.PHONY: test check notebooks notebooks-real data build bench fixture
 
 test:
 	go test ./...
+
+# What CI runs: the tests, then every notebook executed headlessly in quick mode.
+check: test notebooks
+
+# Install the GoNB kernel, then execute each notebook in quick mode (SENTIMENT_QUICK=1) into
+# $(NB_OUT), failing on the first cell error. The committed notebooks are left untouched.
+notebooks:
+	go run ./kernelsetup
+	mkdir -p $(NB_OUT)
+	cd notebooks && for nb in [0-9]*.ipynb; do \
+	  echo "executing $$nb (quick)"; \
+	  SENTIMENT_QUICK=1 jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=gonb \
+	    --ExecutePreprocessor.timeout=1800 --output-dir $(NB_OUT) $$nb || exit 1; \
+	done
+
+# Re-execute the committed notebooks in place on the full data (uses runs/default-seed1, training
+# it first if missing: about 10 minutes on 2 cores).
+notebooks-real:
+	go run ./kernelsetup
+	cd notebooks && for nb in [0-9]*.ipynb; do \
+	  jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=gonb \
+	    --ExecutePreprocessor.timeout=3600 $$nb || exit 1; \
+	done
 
 data:
 	go run ./cmd/sentiment data --hf-cache $(HF_CACHE)
