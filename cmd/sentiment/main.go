@@ -10,15 +10,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/server"
 )
 
 const usage = `sentiment: IMDB movie-review sentiment with GoMLX
@@ -29,6 +32,8 @@ Usage:
                                               train a classifier (presets: default, ngrams); rerun to resume
   sentiment eval --model DIR [--split validation|test] [--json]
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
+  sentiment serve --model DIR [--addr 127.0.0.1:8080]
+                                              web demo and JSON API (POST /api/predict, GET /healthz)
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
 
@@ -65,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEval(ctx, args[1:], stdout, stderr)
 	case "predict":
 		return cmdPredict(args[1:], os.Stdin, stdout, stderr)
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "calibrate":
 		return cmdCalibrate(ctx, args[1:], stdout, stderr)
 	default:
@@ -213,6 +220,43 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	printMetrics(stdout, *split, m)
 	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback by default; 0.0.0.0:8080 to serve the network)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("serve: --model DIR is required")
+	}
+	p, err := sentimentlib.Load(*dir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w (is another server using %s? pick another with --addr)", err, *addr)
+	}
+	srv := server.New(p, *dir).HTTPServer(*addr)
+	fmt.Fprintf(stdout, "serving %s on http://%s/ (API: POST /api/predict); Ctrl-C stops\n", *dir, ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done(): // SIGINT/SIGTERM: finish the requests in flight, then stop
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("serve: shutdown: %w", err)
+		}
+		fmt.Fprintln(stdout, "stopped")
+		return nil
+	}
 }
 
 func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
@@ -104,6 +110,7 @@ func TestTrainEvalPredictCalibrate(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "calibration.json")); err != nil || !strings.Contains(out.String(), "temperature") {
 		t.Errorf("calibrate: %v\n%s", err, out.String())
 	}
+	checkServe(t, dir)
 	for _, bad := range [][]string{{"--set", "max_length=3"}, {"--set", "dropout=lots"}, {"--set", "novalue"}} {
 		err := run(ctx, append([]string{"train", "--quick", "--hf-cache", fixture, "--out", t.TempDir()}, bad...), &out, &errb)
 		if err == nil {
@@ -112,5 +119,65 @@ func TestTrainEvalPredictCalibrate(t *testing.T) {
 	}
 	if err := run(ctx, []string{"eval"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("eval without --model: %v", err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader in two goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// checkServe starts `sentiment serve` on a free loopback port, queries it, and stops it the way
+// SIGINT does (context cancellation): it shuts down cleanly.
+func checkServe(t *testing.T, dir string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--model", dir, "--addr", "127.0.0.1:0"}, &out, io.Discard) }()
+	var url string
+	for deadline := time.Now().Add(30 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`http://[0-9.:]+/`).FindString(out.String()); m != "" {
+			url = m
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve did not start: %q", out.String())
+	}
+	resp, err := http.Post(url+"api/predict", "application/json", strings.NewReader(`{"text": "a great film"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"probability"`) {
+		t.Errorf("POST /api/predict: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "stopped") {
+			t.Errorf("shutdown: %v, output %q", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after cancellation")
+	}
+	// A taken address is a clear error.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = run(context.Background(), []string{"serve", "--model", dir, "--addr", ln.Addr().String()}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--addr") {
+		t.Errorf("address in use: %v", err)
 	}
 }
