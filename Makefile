@@ -7,13 +7,18 @@ HF_CACHE ?= $(if $(HF_HUB_CACHE),$(HF_HUB_CACHE),../shared/hf-cache)
 
 NB_OUT ?= $(CURDIR)/runs/notebooks-executed
 
-.PHONY: test check notebooks notebooks-real data build bench fixture
+.PHONY: test check e2e notebooks notebooks-real data build bench fixture
 
 test:
 	go test ./...
 
-# What CI runs: the tests, then every notebook executed headlessly in quick mode.
-check: test notebooks
+# What CI runs: the tests, the browser test of the web demo, then every notebook executed
+# headlessly in quick mode.
+check: test e2e notebooks
+
+# The web demo in headless Chromium (Debian: apt-get install -y chromium); screenshot in runs/e2e.
+e2e:
+	E2E_ARTIFACTS=$(CURDIR)/runs/e2e go test -tags e2e -count=1 -run Browser -v ./sentimentlib/server/
 
 # Install the GoNB kernel, then execute each notebook in quick mode (SENTIMENT_QUICK=1) into
 # $(NB_OUT), failing on the first cell error. The committed notebooks are left untouched.

@@ -113,7 +113,9 @@ func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	ds, err := batch.New("predict", ids, make([]int, len(ids)), batchOptions(p.cfg, false))
+	opts := batchOptions(p.cfg, false)
+	opts.BatchSize = predictBatchSize(len(ids), opts.BatchSize)
+	ds, err := batch.New("predict", ids, make([]int, len(ids)), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +137,19 @@ func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error
 		}
 	}
 	return out, nil
+}
+
+// predictBatchSize is the batch size for n reviews: the smallest of 1, 4 and 16 that holds them
+// all, else the training batch size. A single review then runs as a batch of 1 instead of
+// being padded to a full batch, while the number of distinct shapes (each one a compilation)
+// stays small.
+func predictBatchSize(n, full int) int {
+	for _, b := range []int{1, 4, 16} {
+		if n <= b && b < full {
+			return b
+		}
+	}
+	return full
 }
 
 // Predict classifies texts. Empty texts are classified too (from the bias alone).

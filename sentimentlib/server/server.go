@@ -138,9 +138,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 // decode reads and checks a request body; the status says which 4xx an error is.
 func decode(w http.ResponseWriter, r *http.Request) (Request, int, error) {
 	var req Request
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return req, http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: send application/json", ct)
-	}
+	// The body is read as JSON whatever its Content-Type says, so `curl -d '{...}'` works.
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -158,6 +156,9 @@ func decode(w http.ResponseWriter, r *http.Request) (Request, int, error) {
 	}
 	n := len(req.Texts)
 	if req.Text != "" {
+		if strings.TrimSpace(req.Text) == "" {
+			return req, http.StatusBadRequest, errors.New("text is blank: send a review")
+		}
 		n++
 	}
 	switch {
