@@ -38,24 +38,9 @@ func PredictSplit(ctx context.Context, dir, split, cacheDir string) ([]Scored, e
 
 // PredictSplit scores every review of a split with this predictor (see the function).
 func (p *Predictor) PredictSplit(ctx context.Context, split, cacheDir string) ([]Scored, error) {
-	cfg := p.cfg
-	if cacheDir != "" {
-		cfg.Data.CacheDir = cacheDir
-	}
-	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	reviews, err := p.splitReviews(ctx, split, cacheDir)
 	if err != nil {
 		return nil, err
-	}
-	subset(data, cfg)
-	var reviews []imdb.Review
-	switch split {
-	case "validation":
-		reviews = data.Validation
-	case "test":
-		reviews = data.Test
-	default:
-		return nil, fmt.Errorf("split %q: want \"validation\" or \"test\"", split)
 	}
 	ids := p.tok.EncodeAll(imdb.Texts(reviews))
 	probs, err := p.probabilities(ctx, ids)
@@ -67,6 +52,28 @@ func (p *Predictor) PredictSplit(ctx context.Context, split, cacheDir string) ([
 		out[i] = Scored{Index: r.Index, Text: r.Text, Label: r.Label, Probability: probs[i], Tokens: len(ids[i])}
 	}
 	return out, nil
+}
+
+// splitReviews loads a split ("validation" or "test") with the data configuration the model
+// was trained with; cacheDir overrides the cache directory when not empty.
+func (p *Predictor) splitReviews(ctx context.Context, split, cacheDir string) ([]imdb.Review, error) {
+	if split != "validation" && split != "test" {
+		return nil, fmt.Errorf("split %q: want \"validation\" or \"test\"", split)
+	}
+	cfg := p.cfg
+	if cacheDir != "" {
+		cfg.Data.CacheDir = cacheDir
+	}
+	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
+		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	if err != nil {
+		return nil, err
+	}
+	subset(data, cfg)
+	if split == "validation" {
+		return data.Validation, nil
+	}
+	return data.Test, nil
 }
 
 // MetricsOf computes the metric object of scored reviews.

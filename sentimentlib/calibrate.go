@@ -42,21 +42,15 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 	if err != nil {
 		return nil, err
 	}
-	cfg := p.cfg
-	if cacheDir != "" {
-		cfg.Data.CacheDir = cacheDir
-	}
-	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	validation, err := p.splitReviews(ctx, "validation", cacheDir)
 	if err != nil {
 		return nil, err
 	}
-	subset(data, cfg)
-	logits, err := p.logits(ctx, p.tok.EncodeAll(imdb.Texts(data.Validation)))
+	logits, err := p.logits(ctx, p.tok.EncodeAll(imdb.Texts(validation)))
 	if err != nil {
 		return nil, err
 	}
-	labels := imdb.Labels(data.Validation)
+	labels := imdb.Labels(validation)
 	t, err := stats.FitTemperature(logits, labels)
 	if err != nil {
 		return nil, err
