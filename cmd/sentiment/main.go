@@ -12,8 +12,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +36,8 @@ Usage:
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
   sentiment serve --model DIR [--addr 127.0.0.1:8080]
                                               web demo and JSON API (POST /api/predict, GET /healthz)
+  sentiment bench [--steps N] [--repeats N] [--python python3]
+                                              training and inference speed against the PyTorch peer (bench/)
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
 
@@ -72,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPredict(args[1:], os.Stdin, stdout, stderr)
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "calibrate":
 		return cmdCalibrate(ctx, args[1:], stdout, stderr)
 	default:
@@ -257,6 +263,106 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "stopped")
 		return nil
 	}
+}
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
+	steps := fs.Int("steps", 60, "timed training steps per measurement")
+	infer := fs.Int("infer", 256, "reviews for the inference timings")
+	repeats := fs.Int("repeats", 3, "measurements of each implementation, interleaved")
+	python := fs.String("python", "python3", "Python with PyTorch for the peer ('' to skip it)")
+	peer := fs.String("peer", "bench/torch_peer.py", "the PyTorch peer script")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads of the PyTorch peer (GoMLX uses every core)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := sentimentlib.Preset("default", false)
+	if err != nil {
+		return err
+	}
+	cfg.Data.CacheDir = *cache
+	prep, err := sentimentlib.PrepareData(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "sentiment-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := sentimentlib.ExportTokens(prep, cfg, tmp); err != nil {
+		return err
+	}
+	var goRes, ptRes []sentimentlib.BenchResult
+	for r := range *repeats {
+		g, err := sentimentlib.BenchGo(ctx, prep, cfg, *steps, *infer)
+		if err != nil {
+			return err
+		}
+		goRes = append(goRes, g)
+		fmt.Fprintf(stderr, "repeat %d: %s %.1f reviews/s training\n", r+1, g.Peer, g.TrainReviewsPerSec)
+		if *python == "" {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, *python, *peer, "--data", tmp, "--steps", fmt.Sprint(*steps),
+			"--infer", fmt.Sprint(*infer), "--threads", fmt.Sprint(*threads))
+		cmd.Stderr = stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("bench: the PyTorch peer failed: %w (needs PyTorch: Debian apt-get install -y python3-torch libopenblas0-pthread; --python '' skips it)", err)
+		}
+		var pr sentimentlib.BenchResult
+		if err := json.Unmarshal(out, &pr); err != nil {
+			return fmt.Errorf("bench: the peer's output %q: %w", out, err)
+		}
+		ptRes = append(ptRes, pr)
+		fmt.Fprintf(stderr, "repeat %d: %s %.1f reviews/s training\n", r+1, pr.Peer, pr.TrainReviewsPerSec)
+	}
+	printBench(stdout, goRes, ptRes)
+	return nil
+}
+
+// printBench prints the mean (min-max) of each measure and the ratio ours/peer.
+func printBench(w io.Writer, ours, peer []sentimentlib.BenchResult) {
+	stat := func(rs []sentimentlib.BenchResult, f func(sentimentlib.BenchResult) float64) (mean, lo, hi float64) {
+		for i, r := range rs {
+			v := f(r)
+			mean += v / float64(len(rs))
+			if i == 0 || v < lo {
+				lo = v
+			}
+			if i == 0 || v > hi {
+				hi = v
+			}
+		}
+		return
+	}
+	measures := []struct {
+		name         string
+		f            func(sentimentlib.BenchResult) float64
+		higherBetter bool
+	}{
+		{"training, reviews/s", func(r sentimentlib.BenchResult) float64 { return r.TrainReviewsPerSec }, true},
+		{"inference batch 1, ms/review", func(r sentimentlib.BenchResult) float64 { return r.InferMsBatch1 }, false},
+		{"inference batch 64, reviews/s", func(r sentimentlib.BenchResult) float64 { return r.InferReviewsPerSec64 }, true},
+	}
+	fmt.Fprintf(w, "%-31s %-26s %-26s %s\n", "measure (mean, min-max)", ours[0].Peer, map[bool]string{true: peer[0].Peer, false: "(no peer)"}[len(peer) > 0], "ours vs peer")
+	for _, m := range measures {
+		om, olo, ohi := stat(ours, m.f)
+		line := fmt.Sprintf("%-31s %-26s", m.name, fmt.Sprintf("%.1f (%.1f-%.1f)", om, olo, ohi))
+		if len(peer) > 0 {
+			pm, plo, phi := stat(peer, m.f)
+			ratio := om / pm
+			if !m.higherBetter {
+				ratio = pm / om
+			}
+			line += fmt.Sprintf(" %-26s %.2fx", fmt.Sprintf("%.1f (%.1f-%.1f)", pm, plo, phi), ratio)
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "%d interleaved repeats; ratio > 1: ours is faster\n", len(ours))
 }
 
 func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
