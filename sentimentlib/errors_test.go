@@ -1,0 +1,99 @@
+package sentimentlib
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+)
+
+// TestBadConfigsAreClearErrors: each out-of-range value is refused with an error naming the field.
+func TestBadConfigsAreClearErrors(t *testing.T) {
+	for _, tc := range []struct{ field, value, mention string }{
+		{"model_dim", "2", "model_dim"},
+		{"num_heads", "3", "num_heads"},
+		{"num_layers", "0", "num_layers"},
+		{"dropout", "1", "dropout"},
+		{"max_len", "4", "max_len"},
+		{"head_tokens", "9999", "head_tokens"},
+		{"batch_size", "0", "batch_size"},
+		{"learning_rate", "0", "learning_rate"},
+		{"select_metric", `"loss"`, "select_metric"},
+		{"attention_window", "100", "attention_window"},
+		{"architecture", `"lstm"`, "architecture"},
+		{"loss.length_alpha", "-9", "length"},
+	} {
+		cfg, _ := Preset("default", false)
+		if err := cfg.Set(tc.field, tc.value); err != nil {
+			t.Fatalf("Set(%s, %s): %v", tc.field, tc.value, err)
+		}
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("%s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
+		}
+		// Train refuses it before touching data or disk.
+		if _, err := Train(context.Background(), cfg, filepath.Join(t.TempDir(), "out"), nil); err == nil {
+			t.Errorf("%s=%s: Train accepted it", tc.field, tc.value)
+		}
+	}
+	if _, err := Preset("huge", false); err == nil || !strings.Contains(err.Error(), "default") {
+		t.Errorf("unknown preset: %v", err)
+	}
+}
+
+// TestCheckpointOfAnotherModel: loading a checkpoint into a store whose variable has another
+// shape (another vocabulary or architecture) names the variable and the likely cause.
+func TestCheckpointOfAnotherModel(t *testing.T) {
+	a := model.NewStore()
+	if _, err := a.CreateVariable("/model/token_embedding/embeddings", tensors.FromShape(shapes.Make(smodel.DType, 100, 8))); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "a.ckpt")
+	if err := SaveCheckpoint(a, path); err != nil {
+		t.Fatal(err)
+	}
+	b := model.NewStore()
+	if _, err := b.CreateVariable("/model/token_embedding/embeddings", tensors.FromShape(shapes.Make(smodel.DType, 200, 8))); err != nil {
+		t.Fatal(err)
+	}
+	err := LoadCheckpoint(b, path)
+	if err == nil || !strings.Contains(err.Error(), "token_embedding") || !strings.Contains(err.Error(), "vocabulary") {
+		t.Errorf("shape mismatch: %v", err)
+	}
+	// A truncated checkpoint is refused, not half-loaded.
+	data, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := LoadCheckpoint(model.NewStore(), path); err == nil || !strings.Contains(err.Error(), "not a readable checkpoint") {
+		t.Errorf("truncated checkpoint: %v", err)
+	}
+}
+
+// TestUnwritableOutputDirectory: training into a directory it cannot write fails at once with an
+// error naming the directory.
+func TestUnwritableOutputDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes anywhere: use a path under a regular file instead, which nobody can create.
+		file := filepath.Join(t.TempDir(), "file")
+		os.WriteFile(file, nil, 0o644)
+		cfg := tinyConfig(t)
+		_, err := Train(context.Background(), cfg, filepath.Join(file, "out"), nil)
+		if err == nil || !strings.Contains(err.Error(), "output directory") {
+			t.Errorf("output under a file: %v", err)
+		}
+		return
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(dir, 0o555)
+	_, err := Train(context.Background(), tinyConfig(t), dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "not writable") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("read-only output: %v", err)
+	}
+}
