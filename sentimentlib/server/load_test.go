@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,94 @@ import (
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
 )
+
+// loadResult is what a load run measured.
+type loadResult struct {
+	latencies []time.Duration // sorted
+	errors    int64
+	elapsed   time.Duration
+}
+
+// load sends n requests (one review each, no attributions) from 64 concurrent clients to the
+// handler served on loopback.
+func load(srv *Server, n int) loadResult {
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	const clients = 64
+	transport := &http.Transport{MaxIdleConnsPerHost: clients}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: time.Minute}
+	reviews := []string{
+		"This movie was wonderful. The cast is superb and the story kept me hooked until the very last scene.",
+		"A dull, lifeless mess. I walked out after an hour and want my money back.",
+		"I expected to hate it, but it turned out to be one of the best films I have seen this year.",
+		"The first half is brilliant, then it falls apart: a lazy, predictable ending ruins everything.",
+	}
+	var next, errors atomic.Int64
+	latencies := make([]time.Duration, n)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				body := fmt.Sprintf(`{"text": %q}`, reviews[i%len(reviews)])
+				t0 := time.Now()
+				resp, err := client.Post(ts.URL+"/api/predict", "application/json", bytes.NewBufferString(body))
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				latencies[i] = time.Since(t0)
+				if err != nil {
+					errors.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	r := loadResult{latencies: latencies, errors: errors.Load(), elapsed: time.Since(start)}
+	slices.Sort(r.latencies)
+	return r
+}
+
+func heapMB() float64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapAlloc) / (1 << 20)
+}
+
+// TestServerLoadMemoryFlat: 64 concurrent clients send 10,000 requests; none fails, and the
+// heap after the run is within a few MB of the heap after a warm-up run (no leak per request).
+func TestServerLoadMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 requests; -short skips it")
+	}
+	if r := load(testServer, 1000); r.errors > 0 { // warm-up: compiles every shape, fills pools
+		t.Fatalf("warm-up: %d errors", r.errors)
+	}
+	before := heapMB()
+	r := load(testServer, 10000)
+	after := heapMB()
+	if r.errors > 0 {
+		t.Errorf("%d of 10000 requests failed", r.errors)
+	}
+	if after-before > 8 {
+		t.Errorf("heap grew from %.1f MB to %.1f MB over 10,000 requests", before, after)
+	}
+	t.Logf("10,000 requests in %v (%.0f req/s), p50 %v, p99 %v; heap %.1f -> %.1f MB", r.elapsed.Round(time.Millisecond),
+		10000/r.elapsed.Seconds(), r.latencies[5000], r.latencies[9900], before, after)
+}
 
 // BenchmarkServerLoad sends b.N requests (one review each, no attributions) from 64 concurrent
 // clients to the server on loopback, and reports requests/s, p50 and p99 latency and errors
@@ -30,54 +119,13 @@ func BenchmarkServerLoad(b *testing.B) {
 		}
 		srv = New(p, dir)
 	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	const clients = 64
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
-	reviews := []string{
-		"This movie was wonderful. The cast is superb and the story kept me hooked until the very last scene.",
-		"A dull, lifeless mess. I walked out after an hour and want my money back.",
-		"I expected to hate it, but it turned out to be one of the best films I have seen this year.",
-		"The first half is brilliant, then it falls apart: a lazy, predictable ending ruins everything.",
-	}
-	var next, errors atomic.Int64
-	latencies := make([]time.Duration, b.N)
 	b.ResetTimer()
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				body := fmt.Sprintf(`{"text": %q}`, reviews[i%len(reviews)])
-				start := time.Now()
-				resp, err := client.Post(ts.URL+"/api/predict", "application/json", bytes.NewBufferString(body))
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				latencies[i] = time.Since(start)
-				if err != nil {
-					errors.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := b.Elapsed()
-	slices.Sort(latencies)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(latencies[b.N/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(latencies[min(b.N-1, b.N*99/100)].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(errors.Load()), "errors")
-	if errors.Load() > 0 {
-		b.Errorf("%d of %d requests failed", errors.Load(), b.N)
+	r := load(srv, b.N)
+	b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(r.latencies[b.N/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(r.latencies[min(b.N-1, b.N*99/100)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(r.errors), "errors")
+	if r.errors > 0 {
+		b.Errorf("%d of %d requests failed", r.errors, b.N)
 	}
 }
