@@ -139,14 +139,14 @@ func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error
 	return out, nil
 }
 
-// predictBatchSize is the batch size for n reviews: the smallest of 1, 4 and 16 that holds them
-// all, else the training batch size. A single review then runs as a batch of 1 instead of
-// being padded to a full batch, while the number of distinct shapes (each one a compilation)
-// stays small.
+// predictBatchSize is the batch size for n reviews: 1 for one review, 4 for up to 4, 16 for up
+// to 64 (a few dozen reviews spread over the length buckets, so full batches would be mostly
+// padding rows), else the training batch size. The number of distinct shapes (each one a
+// compilation) stays small.
 func predictBatchSize(n, full int) int {
-	for _, b := range []int{1, 4, 16} {
-		if n <= b && b < full {
-			return b
+	for _, c := range []struct{ upTo, size int }{{1, 1}, {4, 4}, {64, 16}} {
+		if n <= c.upTo && c.size < full {
+			return c.size
 		}
 	}
 	return full

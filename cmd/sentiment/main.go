@@ -348,7 +348,11 @@ func printBench(w io.Writer, ours, peer []sentimentlib.BenchResult) {
 		{"inference batch 1, ms/review", func(r sentimentlib.BenchResult) float64 { return r.InferMsBatch1 }, false},
 		{"inference batch 64, reviews/s", func(r sentimentlib.BenchResult) float64 { return r.InferReviewsPerSec64 }, true},
 	}
-	fmt.Fprintf(w, "%-31s %-26s %-26s %s\n", "measure (mean, min-max)", ours[0].Peer, map[bool]string{true: peer[0].Peer, false: "(no peer)"}[len(peer) > 0], "ours vs peer")
+	peerName := "(no peer)"
+	if len(peer) > 0 {
+		peerName = peer[0].Peer
+	}
+	fmt.Fprintf(w, "%-31s %-26s %-26s %s\n", "measure (mean, min-max)", ours[0].Peer, peerName, "ours vs peer")
 	for _, m := range measures {
 		om, olo, ohi := stat(ours, m.f)
 		line := fmt.Sprintf("%-31s %-26s", m.name, fmt.Sprintf("%.1f (%.1f-%.1f)", om, olo, ohi))

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentiment-go/sentiment/sentimentlib"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
@@ -179,5 +180,24 @@ func checkServe(t *testing.T, dir string) {
 	err = run(context.Background(), []string{"serve", "--model", dir, "--addr", ln.Addr().String()}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--addr") {
 		t.Errorf("address in use: %v", err)
+	}
+}
+
+// TestPrintBench: the table prints with and without a peer, with the ratio oriented so that
+// > 1 means ours is faster.
+func TestPrintBench(t *testing.T) {
+	ours := []sentimentlib.BenchResult{{Peer: "gomlx", TrainReviewsPerSec: 100, InferMsBatch1: 2, InferReviewsPerSec64: 150}}
+	peer := []sentimentlib.BenchResult{{Peer: "pytorch", TrainReviewsPerSec: 50, InferMsBatch1: 4, InferReviewsPerSec64: 300}}
+	var b bytes.Buffer
+	printBench(&b, ours, peer)
+	for _, want := range []string{"2.00x", "0.50x", "pytorch"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	printBench(&b, ours, nil)
+	if !strings.Contains(b.String(), "(no peer)") || strings.Contains(b.String(), "x\n") {
+		t.Errorf("table without a peer:\n%s", b.String())
 	}
 }
