@@ -157,6 +157,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gamma := fs.Float64("loss-confidence-gamma", 0, "SentimentWeightedLoss confidence exponent (0: off)")
 	alpha := fs.Float64("loss-length-alpha", 0, "SentimentWeightedLoss length exponent (0: off)")
 	beta := fs.Float64("loss-class-beta", 0, "SentimentWeightedLoss class-weight exponent (0: off)")
+	smoothing := fs.Float64("loss-label-smoothing", 0, "label smoothing epsilon: targets eps/2 and 1-eps/2 (0: off)")
 	var sets []string
 	fs.Func("set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -177,6 +178,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Epochs = *epochs
 	}
 	cfg.Loss.ConfidenceGamma, cfg.Loss.LengthAlpha, cfg.Loss.ClassBeta = *gamma, *alpha, *beta
+	cfg.Loss.LabelSmoothing = *smoothing
 	for _, s := range sets {
 		name, value, _ := strings.Cut(s, "=")
 		if err := cfg.Set(name, value); err != nil {

@@ -35,9 +35,10 @@ func handLoss(c Config, b batch) float64 {
 	for i := range b.z {
 		z, y := b.z[i], b.y[i]
 		p := 1 / (1 + math.Exp(-z))
-		bce := -y*math.Log(p) - (1-y)*math.Log(1-p)
+		t := y*(1-c.LabelSmoothing) + c.LabelSmoothing/2 // the smoothed target
+		bce := -t*math.Log(p) - (1-t)*math.Log(1-p)
 		if math.IsInf(bce, 0) || math.IsNaN(bce) { // extreme logits: use the asymptote
-			bce = math.Max(z, 0) - z*y + math.Log1p(math.Exp(-math.Abs(z)))
+			bce = math.Max(z, 0) - z*t + math.Log1p(math.Exp(-math.Abs(z)))
 		}
 		pTrue := p
 		if y == 0 {
@@ -92,6 +93,8 @@ var configs = map[string]Config{
 	"length-ref": {LengthAlpha: -0.7, LengthReference: 250, LengthMin: 0.5, LengthMax: 2},
 	"class":      {ClassBeta: 1, NegativeCount: 900, PositiveCount: 100},
 	"all":        {ConfidenceGamma: 1.5, LengthAlpha: 0.3, ClassBeta: 0.5, NegativeCount: 300, PositiveCount: 700},
+	"smoothing":  {LabelSmoothing: 0.1},
+	"smooth+all": {LabelSmoothing: 0.2, ConfidenceGamma: 1, LengthAlpha: 0.3},
 }
 
 func TestLossAgainstHandComputation(t *testing.T) {
@@ -205,7 +208,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%+v: %v", c, err)
 		}
 	}
-	for _, bad := range []Config{{ConfidenceGamma: -1}, {LengthAlpha: 9}, {ClassBeta: 1}, {LengthMin: 2, LengthMax: 1}} {
+	for _, bad := range []Config{{ConfidenceGamma: -1}, {LengthAlpha: 9}, {ClassBeta: 1}, {LengthMin: 2, LengthMax: 1}, {LabelSmoothing: 0.5}, {LabelSmoothing: -0.1}} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v: want an error", bad)
 		}
@@ -238,5 +241,25 @@ func TestHostWeights(t *testing.T) {
 	}
 	if _, err := (Config{}).HostWeights(labels, logits[:2], lengths); err == nil {
 		t.Error("mismatched lengths: want an error")
+	}
+}
+
+// TestLabelSmoothingHasAFiniteOptimum: with eps = 0.1 the loss of a positive review is smallest at
+// logit log(0.95/0.05), not at +infinity, where plain BCE keeps decreasing.
+func TestLabelSmoothingHasAFiniteOptimum(t *testing.T) {
+	best := math.Log(0.95 / 0.05)
+	at := func(c Config, z float64) float64 {
+		l, _ := graphLossAndGrad(t, c, batch{z: []float64{z}, y: []float64{1}, l: []float64{10}, r: []float64{1}})
+		return l
+	}
+	sm := Config{LabelSmoothing: 0.1}
+	if !(at(sm, best) < at(sm, best-0.5) && at(sm, best) < at(sm, best+0.5)) {
+		t.Errorf("smoothed loss at %v is not a minimum: %v %v %v", best, at(sm, best-0.5), at(sm, best), at(sm, best+0.5))
+	}
+	if _, g := graphLossAndGrad(t, sm, batch{z: []float64{best}, y: []float64{1}, l: []float64{10}, r: []float64{1}}); math.Abs(g[0]) > 1e-9 {
+		t.Errorf("gradient at the optimum: %v", g[0])
+	}
+	if !(at(Config{}, best+0.5) < at(Config{}, best)) {
+		t.Error("plain BCE should keep decreasing past the smoothed optimum")
 	}
 }
