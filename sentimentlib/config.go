@@ -20,6 +20,10 @@ type Config struct {
 	MaxTrainReviews int `json:"max_train_reviews,omitempty"`
 	// MaxEvalReviews limits validation and test reviews (0: all); only --quick uses it.
 	MaxEvalReviews int `json:"max_eval_reviews,omitempty"`
+	// PositiveFraction in (0, 1) keeps only that fraction of the training split's positive
+	// reviews (the first ones of the seeded shuffle), for experiments on imbalanced data;
+	// validation and test stay as they are. 0 keeps them all.
+	PositiveFraction float64 `json:"positive_fraction,omitempty"`
 
 	// Model.
 	Architecture string  `json:"architecture"` // "transformer" or "ngrams"
@@ -123,6 +127,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
 	case c.LearningRate <= 0 || c.LearningRate > 1:
 		return fmt.Errorf("config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case c.PositiveFraction < 0 || c.PositiveFraction > 1:
+		return fmt.Errorf("config: positive_fraction %g out of range [0, 1] (0: keep all)", c.PositiveFraction)
 	case c.AttentionWindow < 0 || (c.AttentionWindow > 0 && c.MaxLen%c.AttentionWindow != 0):
 		return fmt.Errorf("config: attention_window %d must be 0 (global) or divide max_len %d", c.AttentionWindow, c.MaxLen)
 	case c.SelectMetric != "accuracy" && c.SelectMetric != "f1" && c.SelectMetric != "roc_auc" && c.SelectMetric != "nll":
@@ -176,7 +182,7 @@ func (c *Config) Set(name, value string) error {
 // optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
 func (c *Config) optionalField(name string) bool {
 	switch name {
-	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "attention_window":
+	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "attention_window", "positive_fraction":
 		return true
 	}
 	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.")

@@ -2,6 +2,7 @@ package sentimentlib
 
 import (
 	"context"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -150,5 +151,40 @@ func TestConfigSet(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("Set(%s, %s): error %v should name the field", kv[0], kv[1], err)
 		}
+	}
+}
+
+// TestPositiveFraction: the imbalanced setting keeps 10% of the training positives, all the
+// negatives, and leaves validation and test alone.
+func TestPositiveFraction(t *testing.T) {
+	d, err := imdb.Load(context.Background(), imdb.Options{CacheDir: fixture, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	negBefore, posBefore := imdb.CountLabels(d.Train)
+	valBefore, testBefore := len(d.Validation), len(d.Test)
+	firstPos := -1
+	for _, r := range d.Train {
+		if r.Label == 1 {
+			firstPos = r.Index
+			break
+		}
+	}
+	subset(d, Config{PositiveFraction: 0.1})
+	neg, pos := imdb.CountLabels(d.Train)
+	if neg != negBefore || pos != int(math.Round(0.1*float64(posBefore))) || len(d.Validation) != valBefore || len(d.Test) != testBefore {
+		t.Errorf("after subsampling: %d negative (was %d), %d positive (was %d); validation %d, test %d", neg, negBefore, pos, posBefore, len(d.Validation), len(d.Test))
+	}
+	found := false
+	for _, r := range d.Train {
+		found = found || r.Index == firstPos
+	}
+	if !found {
+		t.Error("the first positives of the seeded order should be the ones kept")
+	}
+	c, _ := Preset("default", false)
+	c.PositiveFraction = 1.5
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "positive_fraction") {
+		t.Errorf("positive_fraction 1.5: %v", err)
 	}
 }

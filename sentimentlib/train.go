@@ -386,8 +386,24 @@ func selectScore(m metrics.Metrics, name string) float64 {
 	return m.Accuracy
 }
 
-// subset applies MaxTrainReviews / MaxEvalReviews (the splits are already shuffled).
+// subset applies PositiveFraction, MaxTrainReviews and MaxEvalReviews (the splits are already
+// shuffled).
 func subset(d *imdb.Data, cfg Config) {
+	if f := cfg.PositiveFraction; f > 0 && f < 1 {
+		_, pos := imdb.CountLabels(d.Train)
+		keep := int(math.Round(f * float64(pos)))
+		kept := d.Train[:0:0]
+		for _, r := range d.Train {
+			if r.Label == 1 {
+				if keep == 0 {
+					continue
+				}
+				keep--
+			}
+			kept = append(kept, r)
+		}
+		d.Train = kept
+	}
 	if cfg.MaxTrainReviews > 0 && len(d.Train) > cfg.MaxTrainReviews {
 		d.Train = d.Train[:cfg.MaxTrainReviews]
 	}
