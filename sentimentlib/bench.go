@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 )
@@ -70,13 +68,10 @@ func BenchGo(ctx context.Context, prep *Prepared, cfg Config, steps, infer int) 
 		return res, err
 	}
 	res.Peer = "gomlx " + backend.Name()
-	store := newStore(cfg, prep.Tokenizer.VocabSize(), 10000)
-	fn, err := graphFn(cfg)
+	trainer, store, err := newTrainer(backend, cfg, prep.Tokenizer.VocabSize(), 10000)
 	if err != nil {
 		return res, err
 	}
-	trainer := train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
-		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
 	plan := ds.Plan(0)
 	// Warm-up: one step per batch length, compiling each shape.
 	warmed := map[int]bool{}

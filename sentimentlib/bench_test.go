@@ -8,7 +8,6 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // syntheticBatch is a training batch of random token ids (no padding), labels, lengths, weights.
@@ -40,13 +39,10 @@ func benchmarkTrainStep(b *testing.B, preset string, seqLen int, sets ...string)
 		b.Fatal(err)
 	}
 	const vocab = 30000
-	store := newStore(cfg, vocab, 10000)
-	fn, err := graphFn(cfg)
+	trainer, _, err := newTrainer(backend, cfg, vocab, 10000)
 	if err != nil {
 		b.Fatal(err)
 	}
-	trainer := train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
-		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
 	rng := rand.New(rand.NewPCG(1, 2))
 	next := func() train.Batch {
 		inputs, labels := syntheticBatch(rng, cfg.BatchSize, seqLen, vocab)

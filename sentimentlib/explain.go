@@ -1,9 +1,11 @@
 package sentimentlib
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -132,18 +134,7 @@ func (e *Explanation) Top(label string, k int) []WordAttribution {
 			out = append(out, w)
 		}
 	}
-	for i := range out { // partial selection sort: k is small
-		if i >= k {
-			break
-		}
-		best := i
-		for j := i + 1; j < len(out); j++ {
-			if sign*out[j].Attribution > sign*out[best].Attribution {
-				best = j
-			}
-		}
-		out[i], out[best] = out[best], out[i]
-	}
+	slices.SortStableFunc(out, func(a, b WordAttribution) int { return cmp.Compare(sign*b.Attribution, sign*a.Attribution) })
 	return out[:min(k, len(out))]
 }
 

@@ -17,13 +17,8 @@ var (
 // fuzzModel trains a tiny model on the fixture once per test binary.
 func fuzzModel(f *testing.F) *Predictor {
 	fuzzOnce.Do(func() {
-		cfg, err := Preset("default", true)
-		if err != nil {
-			fuzzErr = err
-			return
-		}
-		cfg.Data = DataConfig{CacheDir: fixture, VocabSize: 2000, Offline: true}
-		cfg.Dim, cfg.FFNDim, cfg.Heads, cfg.MaxLen, cfg.HeadTokens, cfg.Epochs = 16, 32, 2, 64, 16, 1
+		cfg := tinyConfig(f)
+		cfg.Epochs = 1
 		dir := f.TempDir()
 		if _, fuzzErr = Train(context.Background(), cfg, dir, nil); fuzzErr == nil {
 			fuzzPredictor, fuzzErr = Load(dir)

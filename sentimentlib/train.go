@@ -96,6 +96,18 @@ func graphFn(cfg Config) (func(scope *model.Scope, tokens *Node) *Node, error) {
 	}, nil
 }
 
+// newTrainer builds the store holding cfg's hyperparameters and the trainer of its model: cfg's
+// loss, and AdamW with gradient clipping; totalSteps sizes the learning-rate schedule.
+func newTrainer(backend compute.Backend, cfg Config, vocabSize, totalSteps int) (*train.Trainer, *model.Store, error) {
+	store := newStore(cfg, vocabSize, totalSteps)
+	fn, err := graphFn(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
+		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil), store, nil
+}
+
 // clippedOptimizer clips gradients by their global L2 norm before the wrapped optimizer applies
 // them (Pascanu et al. 2013): one bad batch cannot throw the weights far away.
 type clippedOptimizer struct {
@@ -194,16 +206,13 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	if err != nil {
 		return nil, fmt.Errorf("train: no GoMLX backend: %w", err)
 	}
-	store := newStore(cfg, tok.VocabSize(), totalSteps)
-	fn, err := graphFn(cfg)
-	if err != nil {
-		return nil, err
-	}
 	if cfg.Loss.ClassBeta > 0 && cfg.Loss.NegativeCount == 0 {
 		cfg.Loss.NegativeCount, cfg.Loss.PositiveCount = imdb.CountLabels(data.Train)
 	}
-	trainer := train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
-		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
+	trainer, store, err := newTrainer(backend, cfg, tok.VocabSize(), totalSteps)
+	if err != nil {
+		return nil, err
+	}
 	predictor := &Predictor{cfg: cfg, tok: tok, store: store, backend: backend, temperature: 1}
 	if err := predictor.compile(); err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 )
 
 // tinyConfig trains in seconds on the fixture.
-func tinyConfig(t *testing.T) Config {
+func tinyConfig(t testing.TB) Config {
 	cfg, err := Preset("default", true)
 	if err != nil {
 		t.Fatal(err)

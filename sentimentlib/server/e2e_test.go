@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/sentiment-go/sentiment/sentimentlib"
 )
 
 func chromiumPath(t *testing.T) string {
@@ -38,14 +37,7 @@ func chromiumPath(t *testing.T) string {
 // $E2E_ARTIFACTS (default: the test's temporary directory). $E2E_MODEL serves a real model
 // directory instead of the tiny test model (for README's screenshot).
 func TestBrowserDemo(t *testing.T) {
-	srv := testServer
-	if dir := os.Getenv("E2E_MODEL"); dir != "" {
-		p, err := sentimentlib.Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv = New(p, dir)
-	}
+	srv := serverFromEnv(t, "E2E_MODEL")
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)),

@@ -6,15 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/sentiment-go/sentiment/sentimentlib"
 )
 
 // loadResult is what a load run measured.
@@ -111,14 +108,7 @@ func TestServerLoadMemoryFlat(t *testing.T) {
 //
 //	LOAD_MODEL=runs/default-seed1 go test ./sentimentlib/server -run '^$' -bench ServerLoad -benchtime 2000x
 func BenchmarkServerLoad(b *testing.B) {
-	srv := testServer
-	if dir := os.Getenv("LOAD_MODEL"); dir != "" {
-		p, err := sentimentlib.Load(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		srv = New(p, dir)
-	}
+	srv := serverFromEnv(b, "LOAD_MODEL")
 	b.ResetTimer()
 	r := load(srv, b.N)
 	b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "req/s")

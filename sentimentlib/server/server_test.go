@@ -41,6 +41,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// serverFromEnv serves the model directory named by the environment variable env (for runs on a
+// real model), else the tiny test model.
+func serverFromEnv(tb testing.TB, env string) *Server {
+	dir := os.Getenv(env)
+	if dir == "" {
+		return testServer
+	}
+	p, err := sentimentlib.Load(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return New(p, dir)
+}
+
 // do sends a request to the handler and decodes the JSON response into out (if not nil).
 func do(t *testing.T, method, path, contentType, body string, out any) *httptest.ResponseRecorder {
 	t.Helper()
