@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -35,7 +36,42 @@ const (
 	StateFile      = "state.json" // position of LastCheckpoint
 	MetricsFile    = "metrics.jsonl"
 	ResultsFile    = "results.json"
+	LogitsFile     = "logits.json" // the best checkpoint's validation and test logits
 )
+
+// SplitLogits is a split's logits (before any temperature), labels and lengths in words
+// (whitespace-separated, so comparable across tokenizers), in the split's order.
+type SplitLogits struct {
+	Logits []float64 `json:"logits"`
+	Labels []int     `json:"labels"`
+	Words  []int     `json:"words"`
+}
+
+// RunLogits is what logits.json holds: Train writes the best checkpoint's logits once, so
+// analyses over many runs (the loss comparison, temperature fits) need no second pass of the
+// model over the data.
+type RunLogits struct {
+	BestStep   int         `json:"best_step"`
+	Validation SplitLogits `json:"validation"`
+	Test       SplitLogits `json:"test"`
+}
+
+// ReadLogits reads DIR/logits.json.
+func ReadLogits(dir string) (*RunLogits, error) {
+	var l RunLogits
+	if err := readJSON(filepath.Join(dir, LogitsFile), &l); err != nil {
+		return nil, fmt.Errorf("logits: %w (written by sentiment train since this version; rerun the training command)", err)
+	}
+	return &l, nil
+}
+
+func splitLogits(logits []float64, reviews []imdb.Review) SplitLogits {
+	s := SplitLogits{Logits: logits, Labels: imdb.Labels(reviews), Words: make([]int, len(reviews))}
+	for i, r := range reviews {
+		s.Words[i] = len(strings.Fields(r.Text))
+	}
+	return s
+}
 
 // Results is what results.json holds.
 type Results struct {
@@ -348,18 +384,30 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	}
 	res := &Results{Preset: cfg.Preset, Seed: cfg.Seed, Quick: cfg.Quick, Config: cfg, TrainSeconds: trainSeconds,
 		Steps: st.Step, BestStep: st.BestStep, Backend: backend.Name(), SIMD: SIMDEnabled}
+	saved := RunLogits{BestStep: st.BestStep}
 	for _, sp := range []struct {
-		ids    [][]int32
-		labels []int
-		dst    *metrics.Metrics
-	}{{prep.Validation, valLabels, &res.Validation}, {prep.Test, imdb.Labels(data.Test), &res.Test}} {
-		probs, err := predictor.probabilities(ctx, sp.ids)
+		ids     [][]int32
+		reviews []imdb.Review
+		logits  *SplitLogits
+		dst     *metrics.Metrics
+	}{{prep.Validation, data.Validation, &saved.Validation, &res.Validation}, {prep.Test, data.Test, &saved.Test, &res.Test}} {
+		logits, err := predictor.logits(ctx, sp.ids)
 		if err != nil {
 			return nil, err
 		}
-		if *sp.dst, err = metrics.Compute(probs, sp.labels); err != nil {
+		*sp.logits = splitLogits(logits, sp.reviews)
+		probs := make([]float64, len(logits))
+		for i, z := range logits {
+			probs[i] = predictor.probability(z)
+		}
+		if *sp.dst, err = metrics.Compute(probs, sp.logits.Labels); err != nil {
 			return nil, err
 		}
+	}
+	if b, err := json.Marshal(saved); err != nil { // compact: 27,500 numbers
+		return nil, err
+	} else if err := tokenize.WriteFileAtomic(filepath.Join(outDir, LogitsFile), b); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(progress, "test: accuracy %.4f f1 %.4f auc %.4f (best validation step %d, %.0f s)\n",
 		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.BestStep, trainSeconds)
@@ -421,8 +469,9 @@ func subset(d *imdb.Data, cfg Config) {
 			d.Validation = d.Validation[:cfg.MaxEvalReviews]
 		}
 		if len(d.Test) > cfg.MaxEvalReviews {
-			// The test split is ordered by label: take an even, seeded sample.
-			_, d.Test, _ = imdb.StratifiedSplit(d.Test, float64(cfg.MaxEvalReviews)/float64(len(d.Test)), cfg.Seed)
+			// The test split is ordered by label: take an even sample, seeded by the data split
+			// seed (not the run's seed) so that runs of several seeds share one test set.
+			_, d.Test, _ = imdb.StratifiedSplit(d.Test, float64(cfg.MaxEvalReviews)/float64(len(d.Test)), cfg.Data.SplitSeed)
 		}
 	}
 }

@@ -40,6 +40,8 @@ Usage:
                                               training and inference speed against the PyTorch peer (bench/)
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
+  sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
+                                              the loss comparison: every loss x seed (resumes), statistics, plots
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "calibrate":
 		return cmdCalibrate(ctx, args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -158,14 +162,8 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	alpha := fs.Float64("loss-length-alpha", 0, "SentimentWeightedLoss length exponent (0: off)")
 	beta := fs.Float64("loss-class-beta", 0, "SentimentWeightedLoss class-weight exponent (0: off)")
 	smoothing := fs.Float64("loss-label-smoothing", 0, "label smoothing epsilon: targets eps/2 and 1-eps/2 (0: off)")
-	var sets []string
-	fs.Func("set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)", func(s string) error {
-		if !strings.Contains(s, "=") {
-			return fmt.Errorf("want name=value, got %q", s)
-		}
-		sets = append(sets, s)
-		return nil
-	})
+	var sets setFlag
+	fs.Var(&sets, "set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -179,11 +177,8 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.Loss.ConfidenceGamma, cfg.Loss.LengthAlpha, cfg.Loss.ClassBeta = *gamma, *alpha, *beta
 	cfg.Loss.LabelSmoothing = *smoothing
-	for _, s := range sets {
-		name, value, _ := strings.Cut(s, "=")
-		if err := cfg.Set(name, value); err != nil {
-			return fmt.Errorf("--set %s: %w", s, err)
-		}
+	if err := sets.apply(&cfg); err != nil {
+		return err
 	}
 	if *out == "" {
 		*out = fmt.Sprintf("runs/%s-seed%d", *preset, *seed)
@@ -201,6 +196,95 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "test accuracy %.4f, F1 %.4f, ROC-AUC %.4f; trained in %.0f s; model in %s\n",
 		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.TrainSeconds, *out)
+	return nil
+}
+
+// setFlag collects repeated --set name=value overrides of config fields.
+type setFlag []string
+
+func (s *setFlag) String() string { return strings.Join(*s, " ") }
+
+func (s *setFlag) Set(v string) error {
+	if !strings.Contains(v, "=") {
+		return fmt.Errorf("want name=value, got %q", v)
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+func (s setFlag) apply(cfg *sentimentlib.Config) error {
+	for _, kv := range s {
+		name, value, _ := strings.Cut(kv, "=")
+		if err := cfg.Set(name, value); err != nil {
+			return fmt.Errorf("--set %s: %w", kv, err)
+		}
+	}
+	return nil
+}
+
+func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	preset := fs.String("preset", "compare", "preset of every run: "+strings.Join(sentimentlib.Presets(), ", "))
+	out := fs.String("out", "", "directory of the grid's runs (default runs/compare[-quick])")
+	report := fs.String("report", "", "directory of compare.md, compare.json and plots/ (default: --out)")
+	seedList := fs.String("seeds", "", "comma-separated seeds, the same for every setting (default 1,2,3; --quick 1,2)")
+	only := fs.String("only", "", "comma-separated setting names to run (default: the whole grid; baselines are added)")
+	quick := fs.Bool("quick", false, "tiny grid on the quick preset (BCE and the full loss, balanced and imbalanced), for tests")
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)")
+	resamples := fs.Int("resamples", 2000, "paired bootstrap resamples")
+	var sets setFlag
+	fs.Var(&sets, "set", "override a config field of every run, e.g. --set epochs=1 (repeatable)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := sentimentlib.Preset(*preset, *quick)
+	if err != nil {
+		return err
+	}
+	cfg.Data.CacheDir = *cache
+	if err := sets.apply(&cfg); err != nil {
+		return err
+	}
+	opts := sentimentlib.CompareOptions{Base: cfg, Resamples: *resamples, Progress: stderr,
+		Settings: sentimentlib.CompareSettings(*quick), Seeds: []uint64{1, 2, 3}}
+	if *quick {
+		opts.Seeds = []uint64{1, 2}
+	}
+	if *seedList != "" {
+		opts.Seeds = nil
+		for _, f := range strings.Split(*seedList, ",") {
+			var s uint64
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &s); err != nil {
+				return fmt.Errorf("--seeds %q: %q is not a seed (want e.g. 1,2,3)", *seedList, f)
+			}
+			opts.Seeds = append(opts.Seeds, s)
+		}
+	}
+	if *only != "" {
+		if opts.Settings, err = sentimentlib.SelectSettings(opts.Settings, strings.Split(*only, ",")); err != nil {
+			return fmt.Errorf("--only: %w", err)
+		}
+	}
+	if *out == "" {
+		*out = "runs/compare"
+		if *quick {
+			*out += "-quick"
+		}
+	}
+	if *report == "" {
+		*report = *out
+	}
+	opts.RunsDir = *out
+	c, err := sentimentlib.Compare(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := c.WriteReport(*report); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, c.Markdown())
+	fmt.Fprintf(stdout, "\nreport: %s (compare.md, compare.json, plots/)\n", *report)
 	return nil
 }
 
