@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
 // tinyConfig trains in seconds on the fixture.
@@ -85,6 +87,24 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 	}
 	if m != res.Test {
 		t.Errorf("metrics after reload %+v differ from training's %+v", m, res.Test)
+	}
+	// logits.json holds the best checkpoint's logits: they give the results' metrics back, and
+	// the lengths are word counts of the test reviews.
+	lg, err := ReadLogits(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scored, err := PredictSplit(context.Background(), dir, "test", fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lm, err := metrics.Compute(sigmoids(lg.Test.Logits, 1), lg.Test.Labels); err != nil || lm != res.Test || len(lg.Validation.Logits) != 30 || lg.BestStep != res.BestStep {
+		t.Errorf("logits.json: test metrics %+v (err %v), %d validation logits, best step %d; want %+v, 30, %d", lm, err, len(lg.Validation.Logits), lg.BestStep, res.Test, res.BestStep)
+	}
+	for i, s := range scored {
+		if s.Label != lg.Test.Labels[i] || len(strings.Fields(s.Text)) != lg.Test.Words[i] || math.Abs(sigmoid(lg.Test.Logits[i], 1)-s.Probability) > 1e-12 {
+			t.Fatalf("logits.json test row %d: label %d, words %d, p %v; reviews say %d, %d, %v", i, lg.Test.Labels[i], lg.Test.Words[i], sigmoid(lg.Test.Logits[i], 1), s.Label, len(strings.Fields(s.Text)), s.Probability)
+		}
 	}
 	checkExplain(t, dir)
 	checkCalibrate(t, dir)
