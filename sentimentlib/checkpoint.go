@@ -35,8 +35,16 @@ const checkpointFormat = "sentiment-checkpoint-v1"
 
 // SaveCheckpoint writes the variables of store to path atomically.
 func SaveCheckpoint(store *model.Store, path string) error {
+	return saveCheckpointFiltered(store, path, nil)
+}
+
+// saveCheckpointFiltered writes the variables whose path keep accepts (all if keep is nil).
+func saveCheckpointFiltered(store *model.Store, path string, keep func(path string) bool) error {
 	ck := savedCheckpoint{Format: checkpointFormat}
 	for v := range store.IterVariables() {
+		if keep != nil && !keep(v.Path()) {
+			continue
+		}
 		t, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("checkpoint: variable %s: %w", v.Path(), err)

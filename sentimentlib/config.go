@@ -3,6 +3,8 @@ package sentimentlib
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -56,6 +58,55 @@ type Config struct {
 	SelectMetric   string `json:"select_metric"`
 
 	Loss loss.Config `json:"loss"`
+
+	// Init is a pretraining directory (sentiment pretrain): the run starts from its encoder
+	// weights and uses its tokenizer; the classifier head starts fresh. See InitFrom.
+	Init string `json:"init,omitempty"`
+	// FreezeEncoderSteps > 0 trains only the head for that many steps first (fine-tuning).
+	FreezeEncoderSteps int `json:"freeze_encoder_steps,omitempty"`
+}
+
+// InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
+// copies the encoder's shape (width, layers, heads, FFN width, positions, attention window) and
+// vocabulary size, which must match the pretrained weights.
+func (c *Config) InitFrom(dir string) error {
+	var pc PretrainConfig
+	if err := readJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
+		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
+		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
+	}
+	c.Init, c.Architecture = dir, "transformer"
+	c.Dim, c.Layers, c.Heads, c.FFNDim = pc.Dim, pc.Layers, pc.Heads, pc.FFNDim
+	c.MaxLen, c.AttentionWindow, c.Data.VocabSize = pc.MaxLen, pc.AttentionWindow, pc.Data.VocabSize
+	c.HeadTokens = min(c.HeadTokens, c.MaxLen)
+	return nil
+}
+
+// checkInit reports a configuration that cannot take the pretrained encoder of c.Init.
+func (c Config) checkInit() error {
+	var pc PretrainConfig
+	if err := readJSON(filepath.Join(c.Init, ConfigFile), &pc); err != nil {
+		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, c.Init)
+	}
+	var diffs []string
+	for _, f := range []struct {
+		name      string
+		got, want int
+	}{{"model_dim", c.Dim, pc.Dim}, {"num_layers", c.Layers, pc.Layers}, {"num_heads", c.Heads, pc.Heads},
+		{"ffn_dim", c.FFNDim, pc.FFNDim}, {"max_len", c.MaxLen, pc.MaxLen}} {
+		if f.got != f.want {
+			diffs = append(diffs, fmt.Sprintf("%s %d (pretrained: %d)", f.name, f.got, f.want))
+		}
+	}
+	if c.Architecture != "transformer" {
+		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: transformer)", c.Architecture))
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("init: the configuration does not fit the encoder pretrained in %s: %s; let InitFrom (train --init) set them", c.Init, strings.Join(diffs, ", "))
+	}
+	return nil
 }
 
 // presets by name. "default" is the transformer that must train on 2 CPU cores within 20 minutes.
@@ -155,48 +206,59 @@ func (c Config) Validate() error {
 // example "max_len", "dropout", "loss.confidence_gamma"), parsing value as JSON (a bare word is
 // taken as a string). The command line's --set name=value calls it.
 func (c *Config) Set(name, value string) error {
-	b, err := json.Marshal(c)
+	out, err := setJSONField(*c, name, value, c.optionalField)
 	if err != nil {
 		return err
-	}
-	var root map[string]any
-	if err := json.Unmarshal(b, &root); err != nil {
-		return err
-	}
-	path := strings.Split(name, ".")
-	m := root
-	for _, p := range path[:len(path)-1] {
-		sub, ok := m[p].(map[string]any)
-		if !ok {
-			return fmt.Errorf("config: no field group %q in %q; fields: %s", p, name, strings.Join(sortedKeys(root), ", "))
-		}
-		m = sub
-	}
-	last := path[len(path)-1]
-	if _, ok := m[last]; !ok && !c.optionalField(name) {
-		return fmt.Errorf("config: no field %q; fields: %s", name, strings.Join(sortedKeys(m), ", "))
-	}
-	var v any
-	if err := json.Unmarshal([]byte(value), &v); err != nil {
-		v = value
-	}
-	m[last] = v
-	b, _ = json.Marshal(root)
-	var out Config
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
-		return fmt.Errorf("config: %s=%s: %v", name, value, err)
 	}
 	out.Data.CacheDir, out.Data.Offline = c.Data.CacheDir, c.Data.Offline // not in JSON
 	*c = out
 	return nil
 }
 
+// setJSONField returns v with one field replaced, named by its JSON path ("a.b"), parsing value
+// as JSON (a bare word is taken as a string). optional reports fields JSON omits when zero.
+func setJSONField[T any](v T, name, value string, optional func(string) bool) (T, error) {
+	var zero T
+	b, err := json.Marshal(v)
+	if err != nil {
+		return zero, err
+	}
+	var root map[string]any
+	if err := json.Unmarshal(b, &root); err != nil {
+		return zero, err
+	}
+	path := strings.Split(name, ".")
+	m := root
+	for _, p := range path[:len(path)-1] {
+		sub, ok := m[p].(map[string]any)
+		if !ok {
+			return zero, fmt.Errorf("config: no field group %q in %q; fields: %s", p, name, strings.Join(sortedKeys(root), ", "))
+		}
+		m = sub
+	}
+	last := path[len(path)-1]
+	if _, ok := m[last]; !ok && !optional(name) {
+		return zero, fmt.Errorf("config: no field %q; fields: %s", name, strings.Join(sortedKeys(m), ", "))
+	}
+	var x any
+	if err := json.Unmarshal([]byte(value), &x); err != nil {
+		x = value
+	}
+	m[last] = x
+	b, _ = json.Marshal(root)
+	var out T
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return zero, fmt.Errorf("config: %s=%s: %v", name, value, err)
+	}
+	return out, nil
+}
+
 // optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
 func (c *Config) optionalField(name string) bool {
 	switch name {
-	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "attention_window", "positive_fraction":
+	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps":
 		return true
 	}
 	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.")

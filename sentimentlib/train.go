@@ -109,7 +109,8 @@ func newStore(cfg Config, vocabSize, totalSteps int) *model.Store {
 		smodel.ParamDim: cfg.Dim, smodel.ParamLayers: cfg.Layers, smodel.ParamHeads: cfg.Heads,
 		smodel.ParamFFNDim: cfg.FFNDim, smodel.ParamDropout: cfg.Dropout, smodel.ParamMaxLen: cfg.MaxLen,
 		smodel.ParamPooling: cfg.Pooling, smodel.ParamNgramBuckets: max(cfg.NgramBuckets, 1),
-		optimizer.ParamOptimizer: "adamw", optimizer.ParamLearningRate: cfg.LearningRate,
+		smodel.ParamFreezeEncoderSteps: cfg.FreezeEncoderSteps,
+		optimizer.ParamOptimizer:       "adamw", optimizer.ParamLearningRate: cfg.LearningRate,
 		optimizer.ParamAdamWeightDecay:  cfg.WeightDecay,
 		cosineschedule.ParamPeriodSteps: max(1, totalSteps-cfg.WarmupSteps), cosineschedule.ParamWarmUpSteps: cfg.WarmupSteps,
 		cosineschedule.ParamMinLearningRate: cfg.LearningRate / 100,
@@ -125,11 +126,19 @@ func graphFn(cfg Config) (func(scope *model.Scope, tokens *Node) *Node, error) {
 		return nil, err
 	}
 	return func(scope *model.Scope, tokens *Node) *Node {
-		if scope.IsTraining(tokens.Graph()) && cfg.WarmupSteps >= 0 {
-			cosineschedule.New(scope, tokens.Graph(), smodel.DType).FromScope().Done()
+		if scope.IsTraining(tokens.Graph()) {
+			addSchedule(scope, tokens.Graph(), cfg)
 		}
 		return fn(scope.In("model"), tokens)
 	}, nil
+}
+
+// addSchedule adds the learning-rate schedule (linear warmup, then cosine decay; its
+// parameters are in the store, see newStore) to a training graph.
+func addSchedule(scope *model.Scope, g *Graph, cfg Config) {
+	if cfg.WarmupSteps >= 0 {
+		cosineschedule.New(scope, g, smodel.DType).FromScope().Done()
+	}
 }
 
 // newTrainer builds the store holding cfg's hyperparameters and the trainer of its model: cfg's
@@ -211,9 +220,17 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	}
 	subset(data, cfg)
 	var tok *tokenize.Tokenizer
-	if resuming {
+	switch {
+	case resuming:
 		tok, err = tokenize.Load(filepath.Join(outDir, TokenizerFile))
-	} else {
+	case cfg.Init != "":
+		// Fine-tuning: the pretrained encoder's tokenizer (trained on the training split's
+		// and the unlabeled reviews' text, never validation or test).
+		if err := cfg.checkInit(); err != nil {
+			return nil, err
+		}
+		tok, err = tokenize.Load(filepath.Join(cfg.Init, TokenizerFile))
+	default:
 		tok, err = TrainTokenizer(data, cfg.Data.VocabSize)
 	}
 	if err != nil {
@@ -255,6 +272,12 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	}
 
 	st := trainState{BestScore: math.Inf(-1)}
+	if cfg.Init != "" && !resuming {
+		if err := LoadCheckpoint(store, filepath.Join(cfg.Init, EncoderCheckpoint)); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(progress, "initialised the encoder from %s\n", filepath.Join(cfg.Init, EncoderCheckpoint))
+	}
 	if resuming {
 		if err := LoadCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
 			return nil, err

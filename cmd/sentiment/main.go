@@ -30,8 +30,8 @@ const usage = `sentiment: IMDB movie-review sentiment with GoMLX
 
 Usage:
   sentiment data [--hf-cache DIR] [--json]    split sizes, label balance, length percentiles, tokenizer coverage
-  sentiment train [--preset NAME] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
-                                              train a classifier (presets: default, ngrams); rerun to resume
+  sentiment train [--preset NAME] [--out DIR] [--seed N] [--quick] [--hf-cache DIR] [--init PRETRAINED]
+                                              train a classifier (presets: default, ngrams, compare); rerun to resume
   sentiment eval --model DIR [--split validation|test] [--json]
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
   sentiment serve --model DIR [--addr 127.0.0.1:8080]
@@ -40,6 +40,8 @@ Usage:
                                               training and inference speed against the PyTorch peer (bench/)
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
+  sentiment pretrain [--preset cpu|gpu] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
+                                              masked-language-model pretraining on the training and unlabeled text; rerun to resume
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
 
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCalibrate(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return cmdCompare(ctx, args[1:], stdout, stderr)
+	case "pretrain":
+		return cmdPretrain(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -162,6 +166,8 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	alpha := fs.Float64("loss-length-alpha", 0, "SentimentWeightedLoss length exponent (0: off)")
 	beta := fs.Float64("loss-class-beta", 0, "SentimentWeightedLoss class-weight exponent (0: off)")
 	smoothing := fs.Float64("loss-label-smoothing", 0, "label smoothing epsilon: targets eps/2 and 1-eps/2 (0: off)")
+	initDir := fs.String("init", "", "fine-tune the encoder pretrained in this directory (sentiment pretrain); its shape and tokenizer replace the preset's")
+	freeze := fs.Int("freeze-encoder-steps", 0, "with --init: train only the classifier head for the first N steps")
 	var sets setFlag
 	fs.Var(&sets, "set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)")
 	if err := parse(fs, args); err != nil {
@@ -177,6 +183,14 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.Loss.ConfidenceGamma, cfg.Loss.LengthAlpha, cfg.Loss.ClassBeta = *gamma, *alpha, *beta
 	cfg.Loss.LabelSmoothing = *smoothing
+	if *initDir != "" {
+		if err := cfg.InitFrom(*initDir); err != nil {
+			return err
+		}
+		cfg.FreezeEncoderSteps = *freeze
+	} else if *freeze > 0 {
+		return fmt.Errorf("--freeze-encoder-steps needs --init: only a pretrained encoder is worth freezing")
+	}
 	if err := sets.apply(&cfg); err != nil {
 		return err
 	}
@@ -198,6 +212,51 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.TrainSeconds, *out)
 	return nil
 }
+
+func cmdPretrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pretrain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	preset := fs.String("preset", "cpu", "preset: "+strings.Join(sentimentlib.PretrainPresets(), ", "))
+	out := fs.String("out", "", "output directory (default runs/pretrain-PRESET-seedN[-quick])")
+	seed := fs.Uint64("seed", 1, "seed of initialisation, masking, dropout and data order")
+	quick := fs.Bool("quick", false, "small text subset and model: about a minute on 2 cores (tests, CI)")
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)")
+	steps := fs.Int("steps", 0, "override the preset's number of steps")
+	var sets setFlag
+	fs.Var(&sets, "set", "override a config field by its config.json name, e.g. --set mask_rate=0.2 (repeatable)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := sentimentlib.PretrainPreset(*preset, *quick)
+	if err != nil {
+		return err
+	}
+	cfg.Seed, cfg.Data.CacheDir = *seed, *cache
+	if *steps > 0 {
+		cfg.Steps = *steps
+	}
+	for _, kv := range sets {
+		name, value, _ := strings.Cut(kv, "=")
+		if err := cfg.Set(name, value); err != nil {
+			return fmt.Errorf("--set %s: %w", kv, err)
+		}
+	}
+	if *out == "" {
+		*out = fmt.Sprintf("runs/pretrain-%s-seed%d", *preset, *seed)
+		if *quick {
+			*out += "-quick"
+		}
+	}
+	fmt.Fprintf(stderr, "pretraining preset %q (seed %d) into %s\n", *preset, *seed, *out)
+	res, err := sentimentlib.Pretrain(ctx, cfg, *out, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "held-out MLM loss %.4f, masked-token accuracy %.4f; %d steps in %.0f s; fine-tune with: sentiment train --init %s\n",
+		res.HeldOut.Loss, res.HeldOut.Accuracy, res.Steps, res.TrainSeconds, *out)
+	return nil
+}
+
 
 // setFlag collects repeated --set name=value overrides of config fields.
 type setFlag []string

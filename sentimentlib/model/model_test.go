@@ -202,3 +202,84 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestMaskedLM: the MLM graph predicts at the gathered positions only (a position's logits do
+// not depend on which other positions are asked for), shares the classifier's encoder variables
+// (the output projection is the token embedding table), and adds only its head.
+func TestMaskedLM(t *testing.T) {
+	backend := compute.MustNew()
+	store := newStore("mean", 8)
+	store.SetParams(map[string]any{ParamDropout: 0.0})
+	mlm := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, positions *Node) *Node {
+		return MaskedLM(scope.In("model"), tokens, positions)
+	})
+	reviews := padded([][]int32{{2, 7, 4, 11, 3}, {2, 4, 9}}, 16)
+	pos := func(rows ...[]int32) *tensors.Tensor { return padded(rows, len(rows[0])) }
+	both := mlm.MustExec(reviews, pos([]int32{1, 3}, []int32{0, 2}))[0]
+	if dims := both.Shape().Dimensions; len(dims) != 3 || dims[0] != 2 || dims[1] != 2 || dims[2] != 50 {
+		t.Fatalf("MLM logits shape %v, want [2 2 50]", dims)
+	}
+	one := tensors.MustCopyFlatData[float32](mlm.MustExec(reviews, pos([]int32{3}, []int32{2}))[0])
+	all := tensors.MustCopyFlatData[float32](both)
+	for v := range 50 {
+		if math.Abs(float64(all[50+v]-one[v])) > 1e-5 || math.Abs(float64(all[150+v]-one[50+v])) > 1e-5 {
+			t.Fatalf("vocab %d: logits at a position depend on the other positions asked for", v)
+		}
+	}
+	// The classifier on the same store finds the encoder the MLM created.
+	before := 0
+	for range store.IterVariables() {
+		before++
+	}
+	cls := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) *Node {
+		return Transformer(scope.In("model"), tokens)
+	})
+	cls.MustExec(reviews)
+	var added, mlmOnly []string
+	n := 0
+	for v := range store.IterVariables() {
+		n++
+		if strings.Contains(v.Path(), "/"+MLMHeadScope+"/") {
+			mlmOnly = append(mlmOnly, v.Path())
+		}
+		if strings.Contains(v.Path(), "/head/") {
+			added = append(added, v.Path())
+		}
+	}
+	if n-before != len(added) || len(added) != 2 {
+		t.Errorf("the classifier added %d variables (%v), want only its head's weights and bias", n-before, added)
+	}
+	if len(mlmOnly) != 5 { // transform weights and bias, its norm's gain and offset, output bias
+		t.Errorf("MLM head variables %v, want 5 (the output projection is tied to the embedding table)", mlmOnly)
+	}
+}
+
+// TestMLMLoss: cross-entropy averaged over the slots of weight 1 only, against a host
+// computation; the targets of empty slots do not matter.
+func TestMLMLoss(t *testing.T) {
+	backend := compute.MustNew()
+	logits := []float32{2, 0, -1, 0.5, 0, 0, 0, 0, -1, 3, 0, 1} // [1, 3, 4]
+	exec := model.MustNewExec(backend, model.NewStore(), func(scope *model.Scope, l, tg, w *Node) (*Node, *Node) {
+		return MLMLoss(l, tg, w)
+	})
+	run := func(targets []int32) (float64, float64) {
+		out := exec.MustExec(tensors.FromFlatDataAndDimensions(logits, 1, 3, 4), tensors.FromFlatDataAndDimensions(targets, 1, 3),
+			tensors.FromFlatDataAndDimensions([]float32{1, 0, 1}, 1, 3))
+		return float64(tensors.MustCopyFlatData[float32](out[0])[0]), float64(tensors.MustCopyFlatData[float32](out[1])[0])
+	}
+	ce := func(row []float32, target int) float64 {
+		var sum float64
+		for _, z := range row {
+			sum += math.Exp(float64(z))
+		}
+		return math.Log(sum) - float64(row[target])
+	}
+	want := (ce(logits[0:4], 0) + ce(logits[8:12], 2)) / 2
+	loss, correct := run([]int32{0, 3, 2})
+	if math.Abs(loss-want) > 1e-5 || correct != 1 { // slot 0: argmax 0 = target; slot 2: argmax 1 != 2
+		t.Errorf("loss %v correct %v, want %v and 1", loss, correct, want)
+	}
+	if l2, _ := run([]int32{0, 1, 2}); l2 != loss {
+		t.Errorf("the target of an empty slot changed the loss: %v -> %v", loss, l2)
+	}
+}

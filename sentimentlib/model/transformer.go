@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/attention"
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // Hyperparameter names (model.Scope params).
@@ -32,6 +33,9 @@ const (
 	// and each token attends within its window only (0: global attention over the review).
 	ParamWindow       = "attention_window"
 	ParamNgramBuckets = "ngram_buckets"
+	// ParamFreezeEncoderSteps > 0 stops the encoder's gradient for that many training steps:
+	// the frozen-encoder warmup of fine-tuning a pretrained encoder.
+	ParamFreezeEncoderSteps = "freeze_encoder_steps"
 )
 
 // DType of the models' variables and activations.
@@ -112,6 +116,53 @@ func TransformerAttributions(scope *model.Scope, tokens, alphas *Node) (logits, 
 }
 
 func transformer(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node) {
+	e := encode(scope, tokens, alphas)
+	batchSize, dim := e.x.Shape().Dimensions[0], e.x.Shape().Dimensions[2]
+	x := e.x
+	if freeze := model.GetParamOr(scope, ParamFreezeEncoderSteps, 0); freeze > 0 && scope.IsTraining(tokens.Graph()) {
+		// Frozen-encoder warmup of fine-tuning (Howard & Ruder 2018, "ULMFiT": gradual
+		// unfreezing): for the first steps only the head learns, so the randomly initialised
+		// head's large early gradients do not wreck the pretrained encoder. The gradient that
+		// reaches the encoder is multiplied by 0 until the global step passes freeze, then by 1.
+		step := optimizer.GetGlobalStepVar(scope).NodeValue(tokens.Graph())
+		open := ConvertDType(GreaterOrEqual(step, Scalar(tokens.Graph(), step.DType(), freeze)), x.DType())
+		x = Add(StopGradient(Mul(x, OneMinus(open))), Mul(x, open))
+	}
+
+	var pooled *Node
+	switch pooling := model.GetParamOr(scope, ParamPooling, "mean"); pooling {
+	case "cls":
+		pooled = Reshape(Slice(x, AxisRange(), AxisRange(0, 1), AxisRange()), batchSize, dim)
+	case "mean":
+		pooled = maskedMean(x, e.mask, e.lengths)
+	default:
+		panic(fmt.Sprintf("model: %q=%q: want \"mean\" or \"cls\"", ParamPooling, pooling))
+	}
+	rate := model.GetParamOr(scope, ParamDropout, 0.1)
+	logits = Reshape(layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1), batchSize)
+	if alphas != nil {
+		// Rows are independent, so the gradient of the batch's sum is each row's own gradient.
+		grad := Gradient(ReduceAllSum(logits), e.scaled)[0]
+		attributions = ReduceSum(Mul(grad, e.embedded), -1)
+		attributions = Mul(attributions, ConvertDType(e.mask, attributions.DType()))
+		attributions = Slice(attributions, AxisRange(), AxisRange(0, e.inputLen))
+	}
+	return logits, attributions
+}
+
+// encoded is the encoder's output: the final-normed hidden states x [B, L, D] (L rounded up to
+// whole attention windows), the padding mask and lengths, the token embeddings (scaled by
+// alphas, and unscaled) and the input length.
+type encoded struct {
+	x, mask, lengths, scaled, embedded *Node
+	inputLen                           int
+}
+
+// encode runs the embeddings and the encoder layers. Its variables live under scope's
+// token_embedding, position_embedding, layer_NN and final_norm: the classifier (Transformer) and
+// the masked language model (MaskedLM) share them, so pretrained weights load into the
+// classifier by name.
+func encode(scope *model.Scope, tokens, alphas *Node) encoded {
 	g := tokens.Graph()
 	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	inputLen := seqLen
@@ -126,7 +177,6 @@ func transformer(scope *model.Scope, tokens, alphas *Node) (logits, attributions
 	ffnDim := model.GetParamOr(scope, ParamFFNDim, 4*dim)
 	rate := model.GetParamOr(scope, ParamDropout, 0.1)
 	maxLen := model.GetParamOr(scope, ParamMaxLen, 256)
-	pooling := model.GetParamOr(scope, ParamPooling, "mean")
 	if seqLen > maxLen {
 		panic(fmt.Sprintf("model: sequence length %d exceeds %q=%d", seqLen, ParamMaxLen, maxLen))
 	}
@@ -178,25 +228,49 @@ func transformer(scope *model.Scope, tokens, alphas *Node) (logits, attributions
 	}
 	x = Reshape(x, batchSize, seqLen, dim)
 	x = norm.LayerNorm(scope.In("final_norm"), x, -1).Done()
+	return encoded{x: x, mask: mask, lengths: lengths, scaled: scaled, embedded: embedded, inputLen: inputLen}
+}
 
-	var pooled *Node
-	switch pooling {
-	case "cls":
-		pooled = Reshape(Slice(x, AxisRange(), AxisRange(0, 1), AxisRange()), batchSize, dim)
-	case "mean":
-		pooled = maskedMean(x, mask, lengths)
-	default:
-		panic(fmt.Sprintf("model: %q=%q: want \"mean\" or \"cls\"", ParamPooling, pooling))
-	}
-	logits = Reshape(layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1), batchSize)
-	if alphas != nil {
-		// Rows are independent, so the gradient of the batch's sum is each row's own gradient.
-		grad := Gradient(ReduceAllSum(logits), scaled)[0]
-		attributions = ReduceSum(Mul(grad, embedded), -1)
-		attributions = Mul(attributions, ConvertDType(mask, attributions.DType()))
-		attributions = Slice(attributions, AxisRange(), AxisRange(0, inputLen))
-	}
-	return logits, attributions
+// MaskedLM is the pretraining graph of the transformer (BERT's masked language model, Devlin et
+// al. 2019): the encoder of Transformer, with the same variables, then at each position to
+// predict ([B, K] int32; the masking is done on the host, see package mlm) a transform
+// Dense(D) + GELU + LayerNorm and logits over the vocabulary through the token embedding table
+// (tied input and output embeddings, Press & Wolf 2017) plus a bias. It returns [B, K, vocab].
+// Only the K gathered positions reach the vocabulary projection, the costly part.
+func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
+	g := tokens.Graph()
+	e := encode(scope, tokens, nil)
+	batchSize, k := positions.Shape().Dimensions[0], positions.Shape().Dimensions[1]
+	dim := e.x.Shape().Dimensions[2]
+	rows := Iota(g, shapes.Make(positions.DType(), batchSize, k), 0)
+	h := Gather(e.x, Stack([]*Node{rows, positions}, -1)) // [B, K, D]
+	hs := scope.In(MLMHeadScope)
+	h = activation.Gelu(layers.DenseWithBias(hs.In("transform"), h, dim))
+	h = norm.LayerNorm(hs.In("transform_norm"), h, -1).Done()
+	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
+	table := scope.Shared("token_embedding").VariableWithShape("embeddings", shapes.Make(DType, vocab, dim)).NodeValue(g)
+	bias := hs.VariableWithShape("output_bias", shapes.Make(DType, vocab)).NodeValue(g)
+	logits := Einsum("bkd,vd->bkv", h, table)
+	return Add(logits, Reshape(bias, 1, 1, vocab))
+}
+
+// MLMHeadScope is the scope of the masked-language-model head; fine-tuning does not load it.
+const MLMHeadScope = "mlm_head"
+
+// MLMLoss is the mean cross-entropy of logits [B, K, V] against targets [B, K] (int32) over
+// the slots with weight 1 (weights [B, K]: 0 for empty slots), and the number of those slots
+// whose argmax is the target. Masked positions only: the unmasked tokens never enter the loss.
+func MLMLoss(logits, targets, weights *Node) (loss, correct *Node) {
+	vocab := logits.Shape().Dimensions[2]
+	logp := LogSoftmax(logits, -1)
+	onehot := OneHot(targets, vocab, logits.DType())
+	nll := Neg(ReduceSum(Mul(logp, onehot), -1)) // [B, K]
+	w := ConvertDType(weights, logits.DType())
+	count := Max(ReduceAllSum(w), ScalarOne(logits.Graph(), logits.DType()))
+	loss = Div(ReduceAllSum(Mul(nll, w)), count)
+	hit := ConvertDType(Equal(ArgMax(logits, -1, targets.DType()), targets), logits.DType())
+	correct = ReduceAllSum(Mul(hit, w))
+	return loss, correct
 }
 
 // maskedMean averages x [B, L, D] over the real (unmasked) positions.

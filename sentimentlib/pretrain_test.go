@@ -1,0 +1,172 @@
+package sentimentlib
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+)
+
+// tinyPretrain pretrains in a second or two on the fixture.
+func tinyPretrain(t testing.TB) PretrainConfig {
+	c, err := PretrainPreset("cpu", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Data = DataConfig{CacheDir: fixture, VocabSize: 2000, Offline: true}
+	c.HeldOut, c.BatchSize, c.Dim, c.FFNDim, c.MaxLen, c.AttentionWindow = 20, 8, 16, 32, 64, 16
+	c.Steps, c.EvalEverySteps, c.WarmupSteps = 30, 10, 3
+	return c
+}
+
+func readVars(t *testing.T, path string) map[string][]byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ck savedCheckpoint
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&ck); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, v := range ck.Vars {
+		out[v.Path] = v.Data
+	}
+	return out
+}
+
+func TestPretrainTextsExcludeValidationAndTest(t *testing.T) {
+	cfg := tinyPretrain(t)
+	data, err := imdb.Load(context.Background(), imdb.Options{CacheDir: fixture, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, heldOut, err := pretrainTexts(data, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]bool{}
+	for _, s := range texts {
+		in[s] = true
+	}
+	for _, r := range append(data.Validation, data.Test...) {
+		if in[r.Text] {
+			t.Fatalf("validation or test review in the pretraining text: %.60q", r.Text)
+		}
+	}
+	for _, s := range heldOut {
+		if in[s] {
+			t.Fatalf("held-out review in the pretraining text: %.60q", s)
+		}
+	}
+	for _, r := range data.Train {
+		if !in[r.Text] {
+			t.Fatalf("training review missing from the pretraining text: %.60q", r.Text)
+		}
+	}
+	if len(heldOut) != cfg.HeldOut || len(texts) != len(data.Train)+len(data.Unsupervised)-cfg.HeldOut || len(data.Validation) == 0 {
+		t.Errorf("%d texts, %d held out; train %d, unlabeled %d, validation %d", len(texts), len(heldOut), len(data.Train), len(data.Unsupervised), len(data.Validation))
+	}
+}
+
+// TestPretrainResumeAndInit: an interrupted pretraining run resumes to the same end as an
+// uninterrupted one; its encoder checkpoint holds the encoder only; fine-tuning loads it (with
+// the encoder frozen, the weights stay exactly the pretrained ones while the head learns), and
+// a configuration of another shape is refused.
+func TestPretrainResumeAndInit(t *testing.T) {
+	cfg := tinyPretrain(t)
+	whole, err := Pretrain(context.Background(), cfg, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.HeldOut.Masked == 0 || whole.HeldOut.Loss <= 0 {
+		t.Fatalf("held-out metrics %+v", whole.HeldOut)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = Pretrain(ctx, cfg, dir, &cancelAfter{marker: "step 20/30", cancel: cancel})
+	if err == nil || !strings.Contains(err.Error(), "rerun the same command to resume") {
+		t.Fatalf("interrupted pretraining: %v", err)
+	}
+	var progress strings.Builder
+	resumed, err := Pretrain(context.Background(), cfg, dir, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(progress.String(), "resuming at step 20") || resumed.HeldOut != whole.HeldOut || resumed.Steps != 30 {
+		t.Errorf("resumed run: %+v, uninterrupted %+v\n%s", resumed.HeldOut, whole.HeldOut, progress.String())
+	}
+	vals := readValidationLines(t, dir)
+	if len(vals) != 3 || vals[2] >= vals[0] {
+		t.Errorf("held-out MLM loss at steps 10, 20, 30: %v, want 3 values, falling", vals)
+	}
+
+	enc := readVars(t, filepath.Join(dir, EncoderCheckpoint))
+	for path := range enc {
+		if !strings.HasPrefix(path, "/model/") || strings.Contains(path, "mlm_head") {
+			t.Errorf("encoder checkpoint holds %s", path)
+		}
+	}
+	if enc["/model/token_embedding/embeddings"] == nil {
+		t.Fatalf("encoder checkpoint lacks the token embeddings: %d variables", len(enc))
+	}
+
+	// Fine-tune with the encoder frozen throughout and no weight decay: the encoder stays the
+	// pretrained one bit for bit, the head trains.
+	ft, err := Preset("default", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft.Data = DataConfig{CacheDir: fixture, Offline: true}
+	ft.Epochs, ft.WarmupSteps, ft.BatchSize, ft.WeightDecay, ft.Patience = 1, 2, 16, 0, 0
+	if err := ft.InitFrom(dir); err != nil {
+		t.Fatal(err)
+	}
+	frozen := ft
+	frozen.FreezeEncoderSteps = 1000
+	out := t.TempDir()
+	if _, err := Train(context.Background(), frozen, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	tuned := readVars(t, filepath.Join(out, LastCheckpoint))
+	for path, data := range enc {
+		if !bytes.Equal(tuned[path], data) {
+			t.Errorf("frozen encoder variable %s changed in fine-tuning (or was not loaded)", path)
+		}
+	}
+	if tuned["/model/head/dense/weights"] == nil {
+		t.Fatal("fine-tuned model has no head")
+	}
+	// Unfrozen, the encoder moves.
+	out2 := t.TempDir()
+	if _, err := Train(context.Background(), ft, out2, nil); err != nil {
+		t.Fatal(err)
+	}
+	moved := readVars(t, filepath.Join(out2, LastCheckpoint))
+	if bytes.Equal(moved["/model/token_embedding/embeddings"], enc["/model/token_embedding/embeddings"]) {
+		t.Error("unfrozen fine-tuning left the embeddings untouched")
+	}
+
+	bad := ft
+	bad.MaxLen = 128
+	if _, err := Train(context.Background(), bad, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "max_len 128 (pretrained: 64)") {
+		t.Errorf("shape mismatch: %v", err)
+	}
+	if err := ft.InitFrom(t.TempDir()); err == nil || !strings.Contains(err.Error(), "sentiment pretrain") {
+		t.Errorf("init from an empty directory: %v", err)
+	}
+}
+
+// readValidationLines returns the held-out MLM losses of a pretraining run's metrics.jsonl.
+func readValidationLines(t *testing.T, dir string) []float64 {
+	var out []float64
+	for _, m := range readValidation(t, dir) {
+		out = append(out, m["held_out"].(map[string]any)["mlm_loss"].(float64))
+	}
+	return out
+}
