@@ -1,0 +1,67 @@
+package sentimentlib_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/sentiment-go/sentiment/sentimentlib"
+)
+
+// Train the default transformer, then classify new reviews with the saved model.
+func ExampleTrain() {
+	cfg, err := sentimentlib.Preset("default", false)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Data.CacheDir = "../shared/hf-cache" // or "" for $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub
+	cfg.Loss.ConfidenceGamma = 2             // a SentimentWeightedLoss factor (see package loss)
+	res, err := sentimentlib.Train(context.Background(), cfg, "runs/my-model", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("test accuracy %.4f\n", res.Test.Accuracy)
+
+	p, err := sentimentlib.Load("runs/my-model")
+	if err != nil {
+		log.Fatal(err)
+	}
+	preds, err := p.Predict([]string{"A wonderful film.", "Two hours I will never get back."})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, pr := range preds {
+		fmt.Println(pr.Label, pr.Probability)
+	}
+}
+
+// Pretrain the encoder on the unlabeled reviews, then fine-tune it.
+func ExamplePretrain() {
+	pc, _ := sentimentlib.PretrainPreset("cpu", false)
+	if _, err := sentimentlib.Pretrain(context.Background(), pc, "runs/pretrain", nil); err != nil {
+		log.Fatal(err)
+	}
+	cfg, _ := sentimentlib.Preset("default", false)
+	if err := cfg.InitFrom("runs/pretrain"); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := sentimentlib.Train(context.Background(), cfg, "runs/finetuned", nil); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// Compare losses over seeds, with statistics, and write the report.
+func ExampleCompare() {
+	base, _ := sentimentlib.Preset("compare", false)
+	c, err := sentimentlib.Compare(context.Background(), sentimentlib.CompareOptions{
+		Base: base, Seeds: []uint64{1, 2, 3}, RunsDir: "runs/compare",
+		Settings: sentimentlib.CompareSettings(false),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.WriteReport("runs/compare"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(c.Markdown())
+}
