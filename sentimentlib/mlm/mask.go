@@ -31,10 +31,11 @@ type Masker struct {
 	Continuation func(id int32) bool
 }
 
-// Slots is the number of prediction slots per sequence of length seqLen: enough for Rate of
-// the tokens plus the overshoot whole words can add.
+// Slots is the number of prediction slots per sequence of length seqLen: Rate of the tokens,
+// plus 3 for a first whole word longer than the budget (Row never overshoots otherwise). Every
+// slot costs a row of the vocabulary projection, so there are no more than needed.
 func (m *Masker) Slots(seqLen int) int {
-	return int(math.Ceil(m.rate()*float64(seqLen)*1.25)) + 2
+	return int(math.Ceil(m.rate()*float64(seqLen))) + 3
 }
 
 func (m *Masker) rate() float64 {
