@@ -2,7 +2,6 @@ package sentimentlib
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -232,29 +231,9 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("pretrain: cannot create the output directory: %w", err)
-	}
-	if err := checkWritable(outDir); err != nil {
-		return nil, err
-	}
-	resuming := false
-	if _, err := os.Stat(filepath.Join(outDir, StateFile)); err == nil {
-		var saved PretrainConfig
-		if err := readJSON(filepath.Join(outDir, ConfigFile), &saved); err != nil {
-			return nil, err
-		}
-		a, _ := json.Marshal(saved)
-		b, _ := json.Marshal(cfg)
-		if string(a) != string(b) {
-			return nil, fmt.Errorf("pretrain: %s holds a run with another configuration; use a new --out directory (or delete it)", outDir)
-		}
-		resuming = true
-		var done PretrainResults
-		if readJSON(filepath.Join(outDir, ResultsFile), &done) == nil {
-			fmt.Fprintf(progress, "already pretrained: %s\n", filepath.Join(outDir, ResultsFile))
-			return &done, nil
-		}
+	resuming, done, err := startRun[PretrainConfig, PretrainResults](cfg, outDir, "pretrain", progress)
+	if err != nil || done != nil {
+		return done, err
 	}
 
 	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
@@ -349,15 +328,11 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 		fmt.Fprintf(progress, "resuming at step %d\n", st.Step)
 	}
 	trainDS.SetPosition(st.Epoch, st.BatchInEpoch)
-	metricsLog, err := os.OpenFile(filepath.Join(outDir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logLine, closeLog, err := openMetricsLog(outDir)
 	if err != nil {
-		return nil, fmt.Errorf("pretrain: %w", err)
+		return nil, err
 	}
-	defer metricsLog.Close()
-	logLine := func(v any) {
-		b, _ := json.Marshal(v)
-		metricsLog.Write(append(b, '\n'))
-	}
+	defer closeLog()
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
 
 	// evaluate measures the held-out MLM loss and accuracy with a fixed masking (the same

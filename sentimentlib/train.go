@@ -193,23 +193,9 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("train: cannot create the output directory: %w", err)
-	}
-	if err := checkWritable(outDir); err != nil {
-		return nil, err
-	}
-	resuming, err := checkResume(cfg, outDir)
-	if err != nil {
-		return nil, err
-	}
-	if resuming {
-		// A finished run of the same configuration: return its results instead of redoing them.
-		var done Results
-		if readJSON(filepath.Join(outDir, ResultsFile), &done) == nil {
-			fmt.Fprintf(progress, "already trained: %s (use another output directory, or delete it, to train again)\n", filepath.Join(outDir, ResultsFile))
-			return &done, nil
-		}
+	resuming, done, err := startRun[Config, Results](cfg, outDir, "train", progress)
+	if err != nil || done != nil {
+		return done, err
 	}
 
 	// Data: the tokenizer is trained on the training split only (or reloaded when resuming).
@@ -288,15 +274,11 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 		fmt.Fprintf(progress, "resuming at step %d (epoch %d, batch %d)\n", st.Step, st.Epoch+1, st.BatchInEpoch)
 	}
 	trainDS.SetPosition(st.Epoch, st.BatchInEpoch)
-	metricsLog, err := os.OpenFile(filepath.Join(outDir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logLine, closeLog, err := openMetricsLog(outDir)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, err
 	}
-	defer metricsLog.Close()
-	logLine := func(v any) {
-		b, _ := json.Marshal(v)
-		metricsLog.Write(append(b, '\n'))
-	}
+	defer closeLog()
 
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
 	valLabels := imdb.Labels(data.Validation)
@@ -454,16 +436,12 @@ func bar(step, total int) string {
 	return string(append(b, ']'))
 }
 
+// selectScore is the model-selection score of validation metrics: higher is better.
 func selectScore(m metrics.Metrics, name string) float64 {
-	switch name {
-	case "f1":
-		return m.F1
-	case "roc_auc":
-		return m.ROCAUC
-	case "nll":
+	if name == "nll" {
 		return -m.NLL
 	}
-	return m.Accuracy
+	return metricValue(m, name)
 }
 
 // subset applies PositiveFraction, MaxTrainReviews and MaxEvalReviews (the splits are already
@@ -504,21 +482,48 @@ func batchOptions(cfg Config, training bool) batch.Options {
 		PrependCLS: cfg.Pooling == "cls", Shuffle: training, Seed: cfg.Seed, DropRemainder: training}
 }
 
-// checkResume reports whether outDir holds a resumable run of the same configuration.
-func checkResume(cfg Config, outDir string) (bool, error) {
-	if _, err := os.Stat(filepath.Join(outDir, StateFile)); err != nil {
-		return false, nil
+// startRun prepares outDir for a run of cfg (a Config or a PretrainConfig): it creates it,
+// checks that it is writable, and reports whether it holds a resumable run of the same
+// configuration (another configuration is an error; what names the command), and, when that
+// run has finished, its results (R: Results or PretrainResults).
+func startRun[C, R any](cfg C, outDir, what string, progress io.Writer) (resuming bool, done *R, err error) {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return false, nil, fmt.Errorf("%s: cannot create the output directory: %w", what, err)
 	}
-	var saved Config
+	if err := checkWritable(outDir); err != nil {
+		return false, nil, err
+	}
+	if _, err := os.Stat(filepath.Join(outDir, StateFile)); err != nil {
+		return false, nil, nil
+	}
+	var saved C
 	if err := readJSON(filepath.Join(outDir, ConfigFile), &saved); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	a, _ := json.Marshal(saved)
 	b, _ := json.Marshal(cfg)
 	if string(a) != string(b) {
-		return false, fmt.Errorf("train: %s holds a run with another configuration; use a new --out directory (or delete it)", outDir)
+		return false, nil, fmt.Errorf("%s: %s holds a run with another configuration; use a new --out directory (or delete it)", what, outDir)
 	}
-	return true, nil
+	// A finished run of the same configuration: its results instead of a second run.
+	var res R
+	if readJSON(filepath.Join(outDir, ResultsFile), &res) == nil {
+		fmt.Fprintf(progress, "already %sed: %s (use another output directory, or delete it, to %s again)\n", what, filepath.Join(outDir, ResultsFile), what)
+		return true, &res, nil
+	}
+	return true, nil, nil
+}
+
+// openMetricsLog opens DIR/metrics.jsonl for appending; logLine writes one JSON line.
+func openMetricsLog(outDir string) (logLine func(v any), closeLog func() error, err error) {
+	f, err := os.OpenFile(filepath.Join(outDir, MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics log: %w", err)
+	}
+	return func(v any) {
+		b, _ := json.Marshal(v)
+		f.Write(append(b, '\n'))
+	}, f.Close, nil
 }
 
 func lastSavedStep(outDir string) int {
