@@ -47,7 +47,7 @@ build:
 	go build -o bin/sentiment ./cmd/sentiment
 
 bench:
-	IMDB_BENCH_CACHE=$(HF_CACHE) go test ./sentimentlib/... -run '^$$' -bench . -benchtime 3x
+	IMDB_BENCH_CACHE=$(abspath $(HF_CACHE)) go test ./sentimentlib/... -run '^$$' -bench . -benchtime 3x
 
 fixture:
 	go run ./data/mkfixture --from $(HF_CACHE) --to data/hf-cache
