@@ -60,12 +60,7 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 		t   float64
 		dst *metrics.Metrics
 	}{{1, &c.Before}, {t, &c.After}} {
-		p.temperature = x.t
-		probs := make([]float64, len(logits))
-		for i, z := range logits {
-			probs[i] = p.probability(z)
-		}
-		if *x.dst, err = metrics.Compute(probs, labels); err != nil {
+		if *x.dst, err = metrics.Compute(sigmoids(logits, x.t), labels); err != nil {
 			return nil, err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -121,7 +120,8 @@ type CompareRun struct {
 	// McNemar against the baseline's run of the same seed (nil for baselines).
 	McNemar *stats.McNemarResult `json:"mcnemar,omitempty"`
 
-	logits *RunLogits
+	logits          *RunLogits
+	probs, probsCal []float64 // test P(positive) before and after the temperature
 }
 
 // Significance is a setting against its baseline, paired on the test reviews.
@@ -156,8 +156,6 @@ type Comparison struct {
 	Quartiles [][2]int                `json:"length_quartiles_words"` // [lo, hi] words of each test quartile
 	Resamples int                     `json:"bootstrap_resamples"`
 	Settings  []*CompareSettingResult `json:"settings"`
-
-	quartileOf []int // test review -> quartile
 }
 
 var compareMetrics = []string{"accuracy", "f1", "roc_auc", "nll", "brier", "ece"}
@@ -256,8 +254,6 @@ func (c *Comparison) analyse(byName map[string]*CompareSettingResult) error {
 			}
 		}
 	}
-	c.quartileOf, c.Quartiles = lengthQuartiles(first.Words)
-
 	for _, sr := range c.Settings {
 		for _, r := range sr.Runs {
 			t, err := stats.FitTemperature(r.logits.Validation.Logits, r.logits.Validation.Labels)
@@ -265,13 +261,16 @@ func (c *Comparison) analyse(byName map[string]*CompareSettingResult) error {
 				return fmt.Errorf("compare: %s: %w", r.Dir, err)
 			}
 			r.Temperature = t
-			if r.Test, err = metrics.Compute(sigmoids(r.logits.Test.Logits, 1), first.Labels); err != nil {
+			r.probs, r.probsCal = sigmoids(r.logits.Test.Logits, 1), sigmoids(r.logits.Test.Logits, t)
+			if r.Test, err = metrics.Compute(r.probs, first.Labels); err != nil {
 				return err
 			}
-			if r.TestAfter, err = metrics.Compute(sigmoids(r.logits.Test.Logits, t), first.Labels); err != nil {
+			if r.TestAfter, err = metrics.Compute(r.probsCal, first.Labels); err != nil {
 				return err
 			}
-			r.ByLength = c.byLength(r)
+			if err := c.byLength(r); err != nil {
+				return err
+			}
 		}
 		sr.Test, sr.TestAfter = map[string]Stat{}, map[string]Stat{}
 		for _, name := range compareMetrics {
@@ -309,12 +308,11 @@ func (c *Comparison) significance(sr, base *CompareSettingResult, seed uint64) e
 	prepare := func(s *CompareSettingResult) runSet {
 		var rs runSet
 		for _, r := range s.Runs {
-			p, q := sigmoids(r.logits.Test.Logits, 1), sigmoids(r.logits.Test.Logits, r.Temperature)
-			ok := make([]bool, len(p))
-			for i := range p {
-				ok[i] = (p[i] >= 0.5) == (labels[i] == 1)
+			ok := make([]bool, len(r.probs))
+			for i, p := range r.probs {
+				ok[i] = (p >= 0.5) == (labels[i] == 1)
 			}
-			rs.correct, rs.probs, rs.cals = append(rs.correct, ok), append(rs.probs, p), append(rs.cals, q)
+			rs.correct, rs.probs, rs.cals = append(rs.correct, ok), append(rs.probs, r.probs), append(rs.cals, r.probsCal)
 		}
 		return rs
 	}
@@ -372,59 +370,30 @@ func (c *Comparison) significance(sr, base *CompareSettingResult, seed uint64) e
 	return nil
 }
 
-// lengthQuartiles assigns each review to a length quartile by word count (ties broken by
-// position, so the quartiles have equal sizes) and returns the word range of each.
-func lengthQuartiles(words []int) ([]int, [][2]int) {
-	order := make([]int, len(words))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool { return words[order[i]] < words[order[j]] })
-	of := make([]int, len(words))
-	var ranges [][2]int
-	for q := range 4 {
-		part := order[q*len(order)/4 : (q+1)*len(order)/4]
-		if len(part) == 0 {
-			continue
+// byLength fills r.ByLength from the test reviews' word-count quartiles (ByLength, as notebook
+// 3 uses it) and, from the first run, the quartiles' word ranges.
+func (c *Comparison) byLength(r *CompareRun) error {
+	var buckets [2][]LengthBucket
+	for k, probs := range [][]float64{r.probs, r.probsCal} {
+		scored := make([]Scored, len(probs))
+		for i, p := range probs {
+			scored[i] = Scored{Index: i, Label: r.logits.Test.Labels[i], Probability: p, Tokens: r.logits.Test.Words[i]}
 		}
-		for _, i := range part {
-			of[i] = len(ranges)
+		var err error
+		if buckets[k], err = ByLength(scored, 4); err != nil {
+			return err
 		}
-		ranges = append(ranges, [2]int{words[part[0]], words[part[len(part)-1]]})
 	}
-	return of, ranges
-}
-
-func (c *Comparison) byLength(r *CompareRun) []QuartileMetrics {
-	labels := r.logits.Test.Labels
-	out := make([]QuartileMetrics, len(c.Quartiles))
-	for q := range out {
-		var p, pc []float64
-		var y []int
-		correct := 0
-		for i, z := range r.logits.Test.Logits {
-			if c.quartileOf[i] != q {
-				continue
-			}
-			p, pc, y = append(p, sigmoid(z, 1)), append(pc, sigmoid(z, r.Temperature)), append(y, labels[i])
-			if (z >= 0) == (labels[i] == 1) {
-				correct++
-			}
+	r.ByLength = make([]QuartileMetrics, len(buckets[0]))
+	for q, b := range buckets[0] {
+		r.ByLength[q] = QuartileMetrics{Accuracy: b.Metrics.Accuracy, ECE: b.Metrics.ECE, ECEAfter: buckets[1][q].Metrics.ECE}
+	}
+	if c.Quartiles == nil {
+		for _, b := range buckets[0] {
+			c.Quartiles = append(c.Quartiles, [2]int{b.Lo, b.Hi})
 		}
-		out[q] = QuartileMetrics{Accuracy: float64(correct) / float64(len(y)),
-			ECE: metrics.ECE(p, y, metrics.ECEBins), ECEAfter: metrics.ECE(pc, y, metrics.ECEBins)}
 	}
-	return out
-}
-
-func sigmoid(z, t float64) float64 { return 1 / (1 + math.Exp(-z/t)) }
-
-func sigmoids(logits []float64, t float64) []float64 {
-	out := make([]float64, len(logits))
-	for i, z := range logits {
-		out[i] = sigmoid(z, t)
-	}
-	return out
+	return nil
 }
 
 func collect(runs []*CompareRun, f func(*CompareRun) float64) []float64 {
@@ -519,8 +488,8 @@ func (c *Comparison) Plots() (map[string]string, error) {
 		var p, pc []float64
 		var y []int
 		for _, r := range sr.Runs {
-			p = append(p, sigmoids(r.logits.Test.Logits, 1)...)
-			pc = append(pc, sigmoids(r.logits.Test.Logits, r.Temperature)...)
+			p = append(p, r.probs...)
+			pc = append(pc, r.probsCal...)
 			y = append(y, labels...)
 		}
 		out["reliability-"+sr.Name+".svg"] = plots.Reliability(sr.Name+": test, seeds pooled", p, y, 10).SVG()

@@ -5,30 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 )
-
-// cancelInRun cancels once the progress shows marker after the line that starts run.
-type cancelInRun struct {
-	mu          sync.Mutex
-	seen        strings.Builder
-	run, marker string
-	cancel      func()
-}
-
-func (c *cancelInRun) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seen.Write(p)
-	s := c.seen.String()
-	if i := strings.Index(s, c.run); i >= 0 && strings.Contains(s[i:], c.marker) {
-		c.cancel()
-	}
-	return len(p), nil
-}
 
 func tinyGrid(t *testing.T, runsDir string) CompareOptions {
 	return CompareOptions{Base: tinyConfig(t), Seeds: []uint64{1, 2}, RunsDir: runsDir, Resamples: 200,
@@ -50,7 +30,7 @@ func TestCompareResumesPartialGrid(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := tinyGrid(t, dir)
-	opts.Progress = &cancelInRun{run: "[3/4]", marker: "epoch 2/3", cancel: cancel}
+	opts.Progress = &cancelAfter{after: "[3/4]", marker: "epoch 2/3", cancel: cancel}
 	if _, err := Compare(ctx, opts); err == nil || !strings.Contains(err.Error(), "rerun the same command to resume the grid") {
 		t.Fatalf("interrupted grid: err %v, want the resume hint", err)
 	}

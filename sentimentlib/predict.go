@@ -93,19 +93,27 @@ func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64
 	if err != nil {
 		return nil, err
 	}
-	for i, z := range logits {
-		logits[i] = p.probability(z)
-	}
-	return logits, nil
+	return sigmoids(logits, p.temperature), nil
 }
 
 // probability of the positive class for a logit, with the calibration temperature.
-func (p *Predictor) probability(logit float64) float64 {
-	t := p.temperature
+func (p *Predictor) probability(logit float64) float64 { return sigmoid(logit, p.temperature) }
+
+// sigmoid is P(positive) = 1 / (1 + exp(-z / t)) for a logit z and a temperature t (t <= 0: 1).
+func sigmoid(z, t float64) float64 {
 	if t <= 0 {
 		t = 1
 	}
-	return 1 / (1 + math.Exp(-logit/t))
+	return 1 / (1 + math.Exp(-z/t))
+}
+
+// sigmoids applies sigmoid to every logit.
+func sigmoids(logits []float64, t float64) []float64 {
+	out := make([]float64, len(logits))
+	for i, z := range logits {
+		out[i] = sigmoid(z, t)
+	}
+	return out
 }
 
 // logits returns the model's logits for encoded reviews, batched by length bucket.

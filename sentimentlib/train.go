@@ -401,11 +401,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 			return nil, err
 		}
 		*sp.logits = splitLogits(logits, sp.reviews)
-		probs := make([]float64, len(logits))
-		for i, z := range logits {
-			probs[i] = predictor.probability(z)
-		}
-		if *sp.dst, err = metrics.Compute(probs, sp.logits.Labels); err != nil {
+		if *sp.dst, err = metrics.Compute(sigmoids(logits, 1), sp.logits.Labels); err != nil {
 			return nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
@@ -198,16 +199,21 @@ func checkExplain(t *testing.T, dir string) {
 	}
 }
 
-// cancelAfter cancels a context once the progress output has shown `marker`.
+// cancelAfter cancels a context once the progress output has shown `marker` (after the first
+// `after`, when set).
 type cancelAfter struct {
-	marker string
-	cancel context.CancelFunc
-	seen   []byte
+	marker, after string
+	cancel        context.CancelFunc
+	mu            sync.Mutex
+	seen          []byte
 }
 
 func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.seen = append(c.seen, p...)
-	if c.cancel != nil && strings.Contains(string(c.seen), c.marker) {
+	s := string(c.seen)
+	if i := strings.Index(s, c.after); c.cancel != nil && i >= 0 && strings.Contains(s[i:], c.marker) {
 		c.cancel()
 	}
 	return len(p), nil

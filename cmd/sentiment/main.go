@@ -235,11 +235,8 @@ func cmdPretrain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *steps > 0 {
 		cfg.Steps = *steps
 	}
-	for _, kv := range sets {
-		name, value, _ := strings.Cut(kv, "=")
-		if err := cfg.Set(name, value); err != nil {
-			return fmt.Errorf("--set %s: %w", kv, err)
-		}
+	if err := sets.apply(&cfg); err != nil {
+		return err
 	}
 	if *out == "" {
 		*out = fmt.Sprintf("runs/pretrain-%s-seed%d", *preset, *seed)
@@ -257,7 +254,6 @@ func cmdPretrain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-
 // setFlag collects repeated --set name=value overrides of config fields.
 type setFlag []string
 
@@ -271,7 +267,10 @@ func (s *setFlag) Set(v string) error {
 	return nil
 }
 
-func (s setFlag) apply(cfg *sentimentlib.Config) error {
+// apply sets each override on cfg (a *sentimentlib.Config or *sentimentlib.PretrainConfig).
+func (s setFlag) apply(cfg interface {
+	Set(name, value string) error
+}) error {
 	for _, kv := range s {
 		name, value, _ := strings.Cut(kv, "=")
 		if err := cfg.Set(name, value); err != nil {
@@ -305,8 +304,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := sets.apply(&cfg); err != nil {
 		return err
 	}
-	opts := sentimentlib.CompareOptions{Base: cfg, Resamples: *resamples, Progress: stderr,
-		Settings: sentimentlib.CompareSettings(*quick), Seeds: []uint64{1, 2, 3}}
+	// Settings and seeds left nil take Compare's defaults (the tiny grid with --quick).
+	opts := sentimentlib.CompareOptions{Base: cfg, Resamples: *resamples, Progress: stderr}
 	if *quick {
 		opts.Seeds = []uint64{1, 2}
 	}
@@ -321,7 +320,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *only != "" {
-		if opts.Settings, err = sentimentlib.SelectSettings(opts.Settings, strings.Split(*only, ",")); err != nil {
+		if opts.Settings, err = sentimentlib.SelectSettings(sentimentlib.CompareSettings(*quick), strings.Split(*only, ",")); err != nil {
 			return fmt.Errorf("--only: %w", err)
 		}
 	}
