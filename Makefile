@@ -7,7 +7,7 @@ HF_CACHE ?= $(if $(HF_HUB_CACHE),$(HF_HUB_CACHE),../shared/hf-cache)
 
 NB_OUT ?= $(CURDIR)/runs/notebooks-executed
 
-.PHONY: test check e2e notebooks notebooks-real data build bench fixture
+.PHONY: test check e2e notebooks notebooks-real data build build-xla bench fixture
 
 test:
 	go test ./...
@@ -45,6 +45,12 @@ data:
 
 build:
 	go build -o bin/sentiment ./cmd/sentiment
+
+# The command with GoMLX's XLA backend linked as well (cgo; runs on NVIDIA GPUs through a PJRT
+# plugin, see README "GPU"): bin/sentiment-xla. With it linked, XLA becomes GoMLX's default
+# backend; GOMLX_BACKEND=go selects the pure-Go one.
+build-xla:
+	CGO_ENABLED=1 go build -tags xla -ldflags='-s -w' -o bin/sentiment-xla ./cmd/sentiment
 
 bench:
 	IMDB_BENCH_CACHE=$(abspath $(HF_CACHE)) go test ./sentimentlib/... -run '^$$' -bench . -benchtime 3x

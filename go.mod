@@ -5,7 +5,9 @@ go 1.27
 toolchain go1.27.4
 
 require (
+	github.com/gomlx/compute v0.1.14
 	github.com/gomlx/go-huggingface v0.4.12
+	github.com/gomlx/go-xla v0.4.13
 	github.com/gomlx/gomlx v0.28.16
 	github.com/parquet-go/parquet-go v0.29.0
 )
@@ -22,7 +24,6 @@ require (
 	github.com/go-zeromq/zmq4 v0.17.0 // indirect
 	github.com/gofrs/flock v0.13.0 // indirect
 	github.com/gofrs/uuid v4.4.0+incompatible // indirect
-	github.com/gomlx/compute v0.1.14 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gx-org/backend v0.3.0 // indirect
 	github.com/gx-org/gx v0.6.1 // indirect

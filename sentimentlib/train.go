@@ -1,6 +1,7 @@
 package sentimentlib
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -475,6 +476,7 @@ func subset(d *imdb.Data, cfg Config) {
 
 func batchOptions(cfg Config, training bool) batch.Options {
 	return batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: cfg.MaxLen, Head: cfg.HeadTokens},
+		Buckets:    batch.Buckets(cfg.MaxLen, cmp.Or(cfg.LengthBuckets, 4)),
 		PrependCLS: cfg.Pooling == "cls", Shuffle: training, Seed: cfg.Seed, DropRemainder: training}
 }
 

@@ -31,7 +31,7 @@ const usage = `sentiment: IMDB movie-review sentiment with GoMLX
 Usage:
   sentiment data [--hf-cache DIR] [--json]    split sizes, label balance, length percentiles, tokenizer coverage
   sentiment train [--preset NAME] [--out DIR] [--seed N] [--quick] [--hf-cache DIR] [--init PRETRAINED]
-                                              train a classifier (presets: default, ngrams, compare); rerun to resume
+                                              train a classifier (presets: default, ngrams, compare, gpu); rerun to resume
   sentiment eval --model DIR [--split validation|test] [--json]
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
   sentiment serve --model DIR [--addr 127.0.0.1:8080]

@@ -118,10 +118,15 @@ func New(name string, ids [][]int32, labels []int, opts Options) (*Dataset, erro
 }
 
 // DefaultBuckets for a maximum length: quarters of it, rounded up to multiples of 8.
-func DefaultBuckets(maxLen int) []int {
+func DefaultBuckets(maxLen int) []int { return Buckets(maxLen, 4) }
+
+// Buckets divides a maximum length into n buckets: maxLen*i/n for i = 1..n, rounded up to
+// multiples of 8 (duplicates and those under 8 dropped). Each bucket is one compiled shape: an
+// accelerator, where compiling costs seconds and padding little, wants few.
+func Buckets(maxLen, n int) []int {
 	var b []int
-	for _, f := range []int{1, 2, 3} {
-		l := (maxLen*f/4 + 7) / 8 * 8
+	for f := 1; f < n; f++ {
+		l := (maxLen*f/n + 7) / 8 * 8
 		if l >= 8 && l < maxLen && (len(b) == 0 || l > b[len(b)-1]) {
 			b = append(b, l)
 		}
