@@ -20,28 +20,17 @@ BIN=${BIN:-bin/sentiment-xla}
 R=${RUNS:-runs/gpu}
 start=$(date +%s)
 
-# JAX's CUDA plugin and the NVIDIA libraries pip installed beside it.
-plugin=${PJRT_CUDA_PLUGIN:-}
-if [ -z "$plugin" ]; then
-  dir=$(python3 -c 'import importlib.util as u; print(u.find_spec("jax_plugins.xla_cuda13").submodule_search_locations[0])' 2>/dev/null)
-  plugin=$dir/xla_cuda_plugin.so
-  [ -f "$plugin" ] || plugin=$(find / -xdev -name xla_cuda_plugin.so -path '*xla_cuda13*' 2>/dev/null | head -1)
-fi
-[ -f "$plugin" ] || { echo "no CUDA PJRT plugin at '$plugin': pip install jax[cuda13] or set PJRT_CUDA_PLUGIN"; exit 2; }
-nv=$(dirname "$(dirname "$(dirname "$plugin")")")/nvidia
-export LD_LIBRARY_PATH=$(printf '%s:' "$nv"/*/lib)${LD_LIBRARY_PATH:-}
-export XLA_FLAGS="--xla_gpu_cuda_data_dir=$nv/cu13 ${XLA_FLAGS:-}"
-export PATH=$nv/cu13/bin:$PATH
-export GOPJRT_CUDA_CHECKS=0
+user_backend=${GOMLX_BACKEND:-}
+. "$(dirname "$0")/cuda-env.sh" || exit 2
 # Many processes share the GPU: no preallocation.
-export GOMLX_BACKEND=${GOMLX_BACKEND:-xla:$plugin,preallocate=false}
-echo "plugin $plugin"; echo "GOMLX_BACKEND=$GOMLX_BACKEND"
+[ -n "$user_backend" ] || export GOMLX_BACKEND=$GOMLX_BACKEND,preallocate=false
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 10 > "$out/gpu-util.csv" 2>&1 &
 smi=$!
 mkdir -p "$R"
 
 pack() {
+  pkill -P "$watchdog" 2>/dev/null # its sleep, which would hold the caller's pipe open
   kill "$watchdog" "$smi" 2>/dev/null
   tar czf "$out/runs.tgz" --exclude='*.ckpt' --exclude='tokenizer.json' "$R" 2>/dev/null
   [ -f "$R/pretrain-cpu-seed1/encoder.ckpt" ] && tar czf "$out/encoder-cpu.tgz" -C "$R" \

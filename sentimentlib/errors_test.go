@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,6 +27,8 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"learning_rate", "0", "learning_rate"},
 		{"select_metric", `"loss"`, "select_metric"},
 		{"attention_window", "100", "attention_window"},
+		{"length_buckets", "-1", "length_buckets"},
+		{"length_buckets", "65", "length_buckets"},
 		{"architecture", `"lstm"`, "architecture"},
 		{"loss.length_alpha", "-9", "length"},
 	} {
@@ -95,5 +98,30 @@ func TestUnwritableOutputDirectory(t *testing.T) {
 	_, err := Train(context.Background(), tinyConfig(t), dir, nil)
 	if err == nil || !strings.Contains(err.Error(), "not writable") || !strings.Contains(err.Error(), dir) {
 		t.Errorf("read-only output: %v", err)
+	}
+}
+
+// TestLengthBuckets: length_buckets sets the padded lengths (compiled shapes) of training and
+// pretraining batches, 0 keeps the defaults, and a bad value is an error naming the field.
+func TestLengthBuckets(t *testing.T) {
+	cfg, err := Preset("gpu", false)
+	if err != nil || cfg.Validate() != nil {
+		t.Fatalf("preset gpu: %v, %v", err, cfg.Validate())
+	}
+	if got := batchOptions(cfg, true).Buckets; !slices.Equal(got, []int{256, 512}) {
+		t.Errorf("gpu preset buckets %v, want [256 512]", got)
+	}
+	if err := cfg.Set("length_buckets", "0"); err != nil {
+		t.Fatal(err)
+	}
+	if got := batchOptions(cfg, false).Buckets; !slices.Equal(got, []int{128, 256, 384, 512}) {
+		t.Errorf("default buckets %v, want quarters of 512", got)
+	}
+	pc, _ := PretrainPreset("cpu", false)
+	if err := pc.Set("length_buckets", "-2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Validate(); err == nil || !strings.Contains(err.Error(), "length_buckets") {
+		t.Errorf("pretrain length_buckets -2: %v", err)
 	}
 }

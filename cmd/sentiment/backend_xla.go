@@ -3,5 +3,6 @@
 package main
 
 // Built with `-tags xla` (make build-xla), the command also links GoMLX's XLA backend, which
-// runs on GPUs through a PJRT plugin: GOMLX_BACKEND=xla:cuda (see README, "GPU").
+// runs on GPUs through a PJRT plugin: GOMLX_BACKEND=xla:PLUGIN (scripts/cuda-env.sh sets it; README,
+// Installation). With it linked, XLA is GoMLX's default backend; GOMLX_BACKEND=go picks the CPU one.
 import _ "github.com/gomlx/go-xla/compute/xla"

@@ -33,6 +33,20 @@ func TestDefaultBuckets(t *testing.T) {
 	if got := DefaultBuckets(256); !slices.Equal(got, []int{64, 128, 192, 256}) {
 		t.Errorf("DefaultBuckets(256) = %v", got)
 	}
+	for _, tc := range []struct {
+		maxLen, n int
+		want      []int
+	}{
+		{512, 1, []int{512}},
+		{512, 2, []int{256, 512}},
+		{768, 8, []int{96, 192, 288, 384, 480, 576, 672, 768}},
+		{100, 3, []int{40, 72, 100}}, // 33.3 and 66.7 rounded up to multiples of 8
+		{20, 8, []int{8, 16, 20}},    // duplicates after rounding are dropped
+	} {
+		if got := Buckets(tc.maxLen, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("Buckets(%d, %d) = %v, want %v", tc.maxLen, tc.n, got, tc.want)
+		}
+	}
 }
 
 // makeData returns n reviews of lengths 1..n (review i has ids 5..5+i), labels alternating.
