@@ -7,14 +7,18 @@ HF_CACHE ?= $(if $(HF_HUB_CACHE),$(HF_HUB_CACHE),../shared/hf-cache)
 
 NB_OUT ?= $(CURDIR)/runs/notebooks-executed
 
-.PHONY: test check e2e notebooks notebooks-real data build build-xla bench fixture
+.PHONY: test check vet-xla e2e notebooks notebooks-real data build build-xla bench fixture
 
 test:
 	go test ./...
 
 # What CI runs: the tests, the browser test of the web demo, then every notebook executed
 # headlessly in quick mode.
-check: test e2e notebooks
+check: test vet-xla e2e notebooks
+
+# The GPU build (make build-xla) compiles and vets: it is behind a build tag, so go test skips it.
+vet-xla:
+	CGO_ENABLED=1 go vet -tags xla ./cmd/sentiment
 
 # The web demo in headless Chromium (Debian: apt-get install -y chromium); screenshot in runs/e2e.
 e2e:
