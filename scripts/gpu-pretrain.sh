@@ -3,7 +3,8 @@
 # of the command (make build-xla) and JAX's CUDA PJRT plugin (pip jax-cuda13-pjrt) for XLA.
 #
 #   scripts/gpu-pretrain.sh probe OUT   # a few hundred steps of each job: checks the GPU path, prints speeds
-#   scripts/gpu-pretrain.sh main OUT    # the experiment; STEPS_CPU sets the cpu preset's steps
+#   scripts/gpu-pretrain.sh main OUT    # the experiment; STEPS_CPU sets the cpu preset's steps,
+#                                       # STEPS_GPU the gpu preset's (default: the preset's 2,500)
 #
 # main pretrains, at the same time on the one GPU:
 #   runs/gpu/pretrain-gpu-seed1   preset gpu (4 layers, 256 wide, 512 tokens)
@@ -66,7 +67,9 @@ probe)
   ;;
 main)
   : "${STEPS_CPU:?}"
-  run pretrain-gpu pretrain --preset gpu --out "$R/pretrain-gpu-seed1"
+  gpu_steps=()
+  [ -n "${STEPS_GPU:-}" ] && gpu_steps=(--steps "$STEPS_GPU" --set warmup_steps=$((STEPS_GPU / 16)) --set eval_every_steps=$((STEPS_GPU / 4)))
+  run pretrain-gpu pretrain --preset gpu "${gpu_steps[@]}" --out "$R/pretrain-gpu-seed1"
   run pretrain-cpu pretrain --preset cpu --steps "$STEPS_CPU" --set length_buckets=2 --set warmup_steps=$((STEPS_CPU / 16)) \
     --set eval_every_steps=$((STEPS_CPU / 2)) --out "$R/pretrain-cpu-seed1"
   waitall
