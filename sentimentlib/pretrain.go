@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -272,13 +271,9 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
 		len(texts), len(seqs), tokens, len(heldOut), tok.VocabSize())
 	if !resuming {
-		if err := tok.Save(filepath.Join(outDir, TokenizerFile)); err != nil {
+		if err := writeRunStart(outDir, tok, cfg); err != nil {
 			return nil, err
 		}
-		if err := writeJSON(filepath.Join(outDir, ConfigFile), cfg); err != nil {
-			return nil, err
-		}
-		os.Remove(filepath.Join(outDir, MetricsFile))
 	}
 
 	// Eight length buckets by default rather than the classifier's four: on a CPU, padding, and
@@ -338,9 +333,15 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
 
 	// evaluate measures the held-out MLM loss and accuracy with a fixed masking (the same
-	// corruption at every evaluation), then checkpoints.
+	// corruption at every evaluation, so it is made once), then checkpoints.
 	var last MLMMetrics
+	var evalBatches []*mlm.Batch
 	evaluate := func() error {
+		if evalBatches == nil {
+			for i, planned := range evalDS.Plan(0) {
+				evalBatches = append(evalBatches, masker.MaskBatch(rand.New(rand.NewPCG(0xe7a1, uint64(i))), evalDS.Tokens(planned), cfg.BatchSize, planned.Len))
+			}
+		}
 		// A fresh executor per evaluation, as in Train (a cached one can see stale weights).
 		evalExec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) (*Node, *Node, *Node) {
 			logits := smodel.MaskedLM(scope.In("model"), tokens, positions)
@@ -352,11 +353,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 			return err
 		}
 		var lossSum, correct, count float64
-		for i, planned := range evalDS.Plan(0) {
-			b := evalDS.Make(planned)
-			tokensT := b.Inputs[0]
-			ids := tensors.MustCopyFlatData[int32](tokensT)
-			mb := masker.MaskBatch(rand.New(rand.NewPCG(0xe7a1, uint64(i))), ids, cfg.BatchSize, planned.Len)
+		for _, mb := range evalBatches {
 			out, err := evalExec.Exec(maskedTensors(mb))
 			if err != nil {
 				return fmt.Errorf("pretrain: evaluation: %w", err)
@@ -377,18 +374,13 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 
 	var emaLoss float64
 	for st.Step < cfg.Steps {
-		for b, err := range trainDS.Iter() {
-			if err != nil {
-				return nil, err
-			}
+		for planned := range trainDS.IterPlanned() {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("pretrain: interrupted at step %d; rerun the same command to resume from the last checkpoint (step %d)", st.Step, lastSavedStep(outDir))
 			}
-			ids := tensors.MustCopyFlatData[int32](b.Inputs[0])
-			seqLen := b.Inputs[0].Shape().Dimensions[1]
-			mb := masker.MaskBatch(rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1)), ids, cfg.BatchSize, seqLen)
+			mb := masker.MaskBatch(rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1)), trainDS.Tokens(planned), cfg.BatchSize, planned.Len)
 			in := maskedTensors(mb)
-			out, err := trainer.TrainStep(train.Batch{Inputs: in[:2], Labels: in[2:], Spec: seqLen})
+			out, err := trainer.TrainStep(train.Batch{Inputs: in[:2], Labels: in[2:], Spec: planned.Len})
 			if err != nil {
 				return nil, fmt.Errorf("pretrain: step %d: %w", st.Step+1, err)
 			}

@@ -227,13 +227,9 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	fmt.Fprintf(progress, "data: %d train / %d validation / %d test reviews; vocabulary %d\n",
 		len(prep.Train), len(prep.Validation), len(prep.Test), tok.VocabSize())
 	if !resuming {
-		if err := tok.Save(filepath.Join(outDir, TokenizerFile)); err != nil {
+		if err := writeRunStart(outDir, tok, cfg); err != nil {
 			return nil, err
 		}
-		if err := writeJSON(filepath.Join(outDir, ConfigFile), cfg); err != nil {
-			return nil, err
-		}
-		os.Remove(filepath.Join(outDir, MetricsFile))
 	}
 
 	trainDS, err := batch.New("train", prep.Train, imdb.Labels(data.Train), batchOptions(cfg, true))
@@ -478,6 +474,19 @@ func batchOptions(cfg Config, training bool) batch.Options {
 	return batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: cfg.MaxLen, Head: cfg.HeadTokens},
 		Buckets:    batch.Buckets(cfg.MaxLen, cmp.Or(cfg.LengthBuckets, 4)),
 		PrependCLS: cfg.Pooling == "cls", Shuffle: training, Seed: cfg.Seed, DropRemainder: training}
+}
+
+// writeRunStart writes what a new run (cfg: a Config or a PretrainConfig) starts from: its
+// tokenizer and config.json; metrics.jsonl starts afresh.
+func writeRunStart(outDir string, tok *tokenize.Tokenizer, cfg any) error {
+	if err := tok.Save(filepath.Join(outDir, TokenizerFile)); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(outDir, ConfigFile), cfg); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(outDir, MetricsFile))
+	return nil
 }
 
 // startRun prepares outDir for a run of cfg (a Config or a PretrainConfig): it creates it,

@@ -201,12 +201,11 @@ func (d *Dataset) Plan(epoch int) []Planned {
 // Make builds the batch tensors of a planned batch.
 func (d *Dataset) Make(p Planned) train.Batch {
 	bs := d.opts.BatchSize
-	tokens := make([]int32, bs*p.Len)
+	tokens := d.Tokens(p)
 	labels := make([]float32, bs)
 	lengths := make([]float32, bs)
 	weights := make([]float32, bs)
 	for row, idx := range p.Indices {
-		copy(tokens[row*p.Len:(row+1)*p.Len], d.ids[idx])
 		labels[row] = float32(max(d.labels[idx], 0))
 		lengths[row] = float32(d.length[idx])
 		weights[row] = 1
@@ -222,15 +221,37 @@ func (d *Dataset) Make(p Planned) train.Batch {
 	}
 }
 
+// Tokens is the batch's token matrix, row-major [BatchSize, p.Len], padded with 0: the host
+// data of Make's input tensor, for callers that transform it first (masking).
+func (d *Dataset) Tokens(p Planned) []int32 {
+	tokens := make([]int32, d.opts.BatchSize*p.Len)
+	for row, idx := range p.Indices {
+		copy(tokens[row*p.Len:(row+1)*p.Len], d.ids[idx])
+	}
+	return tokens
+}
+
 // Iter implements train.Dataset: it yields the next epoch (from the position set by SetPosition,
 // if any) and then advances the epoch.
 func (d *Dataset) Iter() iter.Seq2[train.Batch, error] {
 	return func(yield func(train.Batch, error) bool) {
+		for p := range d.IterPlanned() {
+			if !yield(d.Make(p), nil) {
+				return
+			}
+		}
+	}
+}
+
+// IterPlanned is Iter without building the batches: the plan of the rest of the epoch, with the
+// same bookkeeping (Position, Epoch), for callers that build batches of their own from Tokens.
+func (d *Dataset) IterPlanned() iter.Seq[Planned] {
+	return func(yield func(Planned) bool) {
 		epoch, start := d.epoch, d.startBatch
 		plan := d.Plan(epoch)
 		for i := start; i < len(plan); i++ {
 			d.startBatch = i + 1
-			if !yield(d.Make(plan[i]), nil) {
+			if !yield(plan[i]) {
 				return
 			}
 		}

@@ -191,6 +191,30 @@ func TestResumePosition(t *testing.T) {
 	}
 }
 
+// TestIterPlannedMatchesIter: IterPlanned with Tokens yields Iter's token matrices in Iter's
+// order, with the same position bookkeeping when resumed mid-epoch.
+func TestIterPlannedMatchesIter(t *testing.T) {
+	ids, labels := makeData(50)
+	opts := Options{BatchSize: 4, Shuffle: true, Seed: 3, DropRemainder: true, Buckets: []int{16, 32, 50}, Truncation: Truncation{MaxLen: 50}}
+	a, _ := New("a", ids, labels, opts)
+	b, _ := New("b", ids, labels, opts)
+	a.SetPosition(1, 2)
+	b.SetPosition(1, 2)
+	var want, got [][]int32
+	for batch := range a.Iter() {
+		want = append(want, tensors.MustCopyFlatData[int32](batch.Inputs[0]))
+	}
+	for p := range b.IterPlanned() {
+		got = append(got, b.Tokens(p))
+	}
+	if len(want) == 0 || !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("IterPlanned+Tokens gave %d batches unlike Iter's %d", len(got), len(want))
+	}
+	if a.Epoch() != b.Epoch() || a.Position() != b.Position() {
+		t.Errorf("bookkeeping: Iter epoch %d position %d, IterPlanned %d %d", a.Epoch(), a.Position(), b.Epoch(), b.Position())
+	}
+}
+
 func TestBadOptions(t *testing.T) {
 	ids, labels := makeData(10)
 	for name, o := range map[string]Options{
