@@ -68,6 +68,12 @@ type Config struct {
 	Init string `json:"init,omitempty"`
 	// FreezeEncoderSteps > 0 trains only the head for that many steps first (fine-tuning).
 	FreezeEncoderSteps int `json:"freeze_encoder_steps,omitempty"`
+	// LayerLRDecay in (0, 1) is layer-wise learning-rate decay (the "discriminative fine-tuning"
+	// of Howard & Ruder 2018; Clark et al. 2020, ELECTRA): the head and the final norm learn at
+	// the learning rate, encoder layer l of L (counted from 0 at the bottom) at
+	// LayerLRDecay^(L-l) times it, and the token and position embeddings at LayerLRDecay^(L+1)
+	// times it, so the lower, more general pretrained layers move least. 0 or 1: off.
+	LayerLRDecay float64 `json:"layer_lr_decay,omitempty"`
 }
 
 // InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
@@ -208,6 +214,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: positive_fraction %g out of range [0, 1] (0: keep all)", c.PositiveFraction)
 	case c.AttentionWindow < 0 || (c.AttentionWindow > 0 && c.MaxLen%c.AttentionWindow != 0):
 		return fmt.Errorf("config: attention_window %d must be 0 (global) or divide max_len %d", c.AttentionWindow, c.MaxLen)
+	case c.LayerLRDecay < 0 || c.LayerLRDecay > 1:
+		return fmt.Errorf("config: layer_lr_decay %g out of range [0, 1] (0 or 1: off; 0.8 is common)", c.LayerLRDecay)
+	case c.LayerLRDecay > 0 && c.LayerLRDecay < 1 && c.Architecture != "transformer":
+		return fmt.Errorf("config: layer_lr_decay %g applies to the transformer's layers; architecture %q has none (set it to 0)", c.LayerLRDecay, c.Architecture)
 	case c.SelectMetric != "accuracy" && c.SelectMetric != "f1" && c.SelectMetric != "roc_auc" && c.SelectMetric != "nll":
 		return fmt.Errorf("config: select_metric %q: want accuracy, f1, roc_auc or nll", c.SelectMetric)
 	}
@@ -274,7 +284,7 @@ func setJSONField[T any](v T, name, value string, optional func(string) bool) (T
 // optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
 func (c *Config) optionalField(name string) bool {
 	switch name {
-	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps":
+	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps", "layer_lr_decay":
 		return true
 	}
 	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.")

@@ -30,6 +30,8 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"length_buckets", "-1", "length_buckets"},
 		{"length_buckets", "65", "length_buckets"},
 		{"architecture", `"lstm"`, "architecture"},
+		{"layer_lr_decay", "1.5", "layer_lr_decay"},
+		{"layer_lr_decay", "-0.1", "layer_lr_decay"},
 		{"loss.length_alpha", "-9", "length"},
 	} {
 		cfg, _ := Preset("default", false)
@@ -44,6 +46,11 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		if _, err := Train(context.Background(), cfg, filepath.Join(t.TempDir(), "out"), nil); err == nil {
 			t.Errorf("%s=%s: Train accepted it", tc.field, tc.value)
 		}
+	}
+	ng, _ := Preset("ngrams", false)
+	ng.LayerLRDecay = 0.8
+	if err := ng.Validate(); err == nil || !strings.Contains(err.Error(), "has none") {
+		t.Errorf("layer_lr_decay on the n-gram model: %v", err)
 	}
 	if _, err := Preset("huge", false); err == nil || !strings.Contains(err.Error(), "default") {
 		t.Errorf("unknown preset: %v", err)

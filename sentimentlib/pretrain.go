@@ -308,7 +308,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 		loss, _ := smodel.MLMLoss(predictions[0], labels[0], labels[1])
 		return loss
 	}
-	trainer := train.NewTrainer(backend, store, mlmFn, lossFn, clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil)
+	trainer := train.NewTrainer(backend, store, mlmFn, lossFn, clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm, nil}, nil, nil)
 	masker := newMasker(cfg, tok)
 	if err := masker.Validate(); err != nil {
 		return nil, err

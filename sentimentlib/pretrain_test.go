@@ -116,8 +116,8 @@ func TestPretrainResumeAndInit(t *testing.T) {
 		t.Fatalf("encoder checkpoint lacks the token embeddings: %d variables", len(enc))
 	}
 
-	// Fine-tune with the encoder frozen throughout and no weight decay: the encoder stays the
-	// pretrained one bit for bit, the head trains.
+	// Fine-tune with the encoder frozen throughout: the encoder stays the pretrained one bit for
+	// bit (AdamW's weight decay included), the head trains.
 	ft, err := Preset("default", true)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestPretrainResumeAndInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	frozen := ft
-	frozen.FreezeEncoderSteps = 1000
+	frozen.FreezeEncoderSteps, frozen.WeightDecay = 1000, 0.1
 	out := t.TempDir()
 	if _, err := Train(context.Background(), frozen, out, nil); err != nil {
 		t.Fatal(err)

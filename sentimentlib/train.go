@@ -151,17 +151,78 @@ func newTrainer(backend compute.Backend, cfg Config, vocabSize, totalSteps int) 
 		return nil, nil, err
 	}
 	return train.NewTrainer(backend, store, fn, cfg.Loss.LossFn(),
-		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm}, nil, nil), store, nil
+		clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm, updateScales(cfg)}, nil, nil), store, nil
 }
 
 // clippedOptimizer clips gradients by their global L2 norm before the wrapped optimizer applies
-// them (Pascanu et al. 2013): one bad batch cannot throw the weights far away.
+// them (Pascanu et al. 2013): one bad batch cannot throw the weights far away. If scales is set,
+// it then scales each variable's update (the optimizer's step, weight decay included) by
+// scales(path, step, dtype), step being the global step before this one; nil scales leave it.
 type clippedOptimizer struct {
 	optimizer.Interface
 	maxNorm float64
+	scales  func(path string, step *Node, dtype dtypes.DType) *Node
+}
+
+// updateScales returns the per-variable update factors of cfg's fine-tuning: layer-wise
+// learning-rate decay (Config.LayerLRDecay), and 0 for the encoder during the frozen-encoder
+// warmup (Config.FreezeEncoderSteps), which the model's stopped gradient alone leaves open to
+// AdamW's weight decay. It returns nil when neither applies. The head ("/model/head/") and
+// anything outside the model always get 1.
+func updateScales(cfg Config) func(path string, step *Node, dtype dtypes.DType) *Node {
+	decay := cfg.LayerLRDecay
+	if decay <= 0 || decay >= 1 {
+		decay = 1
+	}
+	if decay == 1 && cfg.FreezeEncoderSteps <= 0 {
+		return nil
+	}
+	return func(path string, step *Node, dtype dtypes.DType) *Node {
+		if !strings.HasPrefix(path, "/model/") || strings.HasPrefix(path, "/model/head/") {
+			return nil
+		}
+		g := step.Graph()
+		scale := Scalar(g, dtype, math.Pow(decay, float64(layerDepth(path, cfg.Layers))))
+		if cfg.FreezeEncoderSteps > 0 {
+			open := GreaterOrEqual(step, Scalar(g, step.DType(), cfg.FreezeEncoderSteps))
+			scale = Mul(scale, ConvertDType(open, dtype))
+		}
+		return scale
+	}
+}
+
+// layerDepth is how many layers a transformer variable lies below the head: 0 for the final
+// norm, L-l for layer l of L, L+1 for the token and position embeddings.
+func layerDepth(path string, layers int) int {
+	var l int
+	switch {
+	case strings.HasPrefix(path, "/model/token_embedding/"), strings.HasPrefix(path, "/model/position_embedding/"):
+		return layers + 1
+	case strings.HasPrefix(path, "/model/layer_"):
+		if _, err := fmt.Sscanf(path, "/model/layer_%d/", &l); err == nil && l < layers {
+			return layers - l
+		}
+	}
+	return 0
 }
 
 func (o clippedOptimizer) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
+	type scaled struct {
+		v          *model.Variable
+		old, scale *Node
+	}
+	var toScale []scaled
+	if o.scales != nil {
+		step := optimizer.GetGlobalStepVar(scope).NodeValue(g)
+		for v := range scope.IterVariables() {
+			if v.Trainable && v.InUseByGraph(g) {
+				old := v.NodeValue(g)
+				if s := o.scales(v.Path(), step, old.DType()); s != nil {
+					toScale = append(toScale, scaled{v, old, s})
+				}
+			}
+		}
+	}
 	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
 	if o.maxNorm > 0 {
 		var sq *Node
@@ -182,6 +243,9 @@ func (o clippedOptimizer) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) 
 	o.Interface.(interface {
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
 	}).UpdateGraphWithGradients(scope, grads, loss.DType())
+	for _, s := range toScale { // new = old + scale * (optimizer's new - old)
+		s.v.SetNodeValue(Add(s.old, Mul(s.scale, Sub(s.v.NodeValue(g), s.old))))
+	}
 }
 
 // Train trains a classifier as cfg says, writing into outDir: config.json, tokenizer.json,

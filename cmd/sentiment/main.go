@@ -168,6 +168,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	smoothing := fs.Float64("loss-label-smoothing", 0, "label smoothing epsilon: targets eps/2 and 1-eps/2 (0: off)")
 	initDir := fs.String("init", "", "fine-tune the encoder pretrained in this directory (sentiment pretrain); its shape and tokenizer replace the preset's")
 	freeze := fs.Int("freeze-encoder-steps", 0, "with --init: train only the classifier head for the first N steps")
+	layerDecay := fs.Float64("layer-lr-decay", 0, "with --init: layer-wise learning-rate decay in (0, 1), e.g. 0.8: each layer down learns at that factor of the one above, the head at the full rate (0: off)")
 	var sets setFlag
 	fs.Var(&sets, "set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)")
 	if err := parse(fs, args); err != nil {
@@ -187,9 +188,9 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := cfg.InitFrom(*initDir); err != nil {
 			return err
 		}
-		cfg.FreezeEncoderSteps = *freeze
-	} else if *freeze > 0 {
-		return fmt.Errorf("--freeze-encoder-steps needs --init: only a pretrained encoder is worth freezing")
+		cfg.FreezeEncoderSteps, cfg.LayerLRDecay = *freeze, *layerDecay
+	} else if *freeze > 0 || *layerDecay != 0 {
+		return fmt.Errorf("--freeze-encoder-steps and --layer-lr-decay need --init: they protect a pretrained encoder, and a new one has nothing to protect")
 	}
 	if err := sets.apply(&cfg); err != nil {
 		return err
