@@ -53,6 +53,9 @@ type PretrainConfig struct {
 
 	MaskRate  float64 `json:"mask_rate"` // BERT: 0.15, with the 80/10/10 rule
 	WholeWord bool    `json:"whole_word"`
+	// DocumentWeight > 0 adds that times the document loss (model.MaskedLMAndDocument:
+	// predicting the piece's masked words from its mean-pooled encoding) to the MLM loss.
+	DocumentWeight float64 `json:"document_weight,omitempty"`
 
 	BatchSize      int     `json:"batch_size"`
 	Steps          int     `json:"steps"`
@@ -122,6 +125,8 @@ func (c PretrainConfig) Validate() error {
 		return fmt.Errorf("pretrain config: steps %d must be >= 1", c.Steps)
 	case c.HeldOut < 1:
 		return fmt.Errorf("pretrain config: held_out %d must be >= 1 (unlabeled reviews to measure the MLM loss on)", c.HeldOut)
+	case c.DocumentWeight < 0 || c.DocumentWeight > 100:
+		return fmt.Errorf("pretrain config: document_weight %g out of range [0, 100] (0: MLM only)", c.DocumentWeight)
 	case c.MaskRate <= 0 || c.MaskRate > 0.5:
 		return fmt.Errorf("pretrain config: mask_rate %g out of range (0, 0.5]", c.MaskRate)
 	}
@@ -131,7 +136,7 @@ func (c PretrainConfig) Validate() error {
 // Set overrides one field by its JSON name (see Config.Set).
 func (c *PretrainConfig) Set(name, value string) error {
 	out, err := setJSONField(*c, name, value, func(n string) bool {
-		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || strings.HasPrefix(n, "data.")
+		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || n == "document_weight" || strings.HasPrefix(n, "data.")
 	})
 	if err != nil {
 		return err
@@ -169,6 +174,9 @@ type MLMMetrics struct {
 	Loss     float64 `json:"mlm_loss"`
 	Accuracy float64 `json:"mlm_accuracy"`
 	Masked   int     `json:"masked_tokens"`
+	// DocumentLoss is the document loss (see PretrainConfig.DocumentWeight) on the same masked
+	// tokens, when the run trains it.
+	DocumentLoss float64 `json:"document_loss,omitempty"`
 }
 
 type pretrainState struct {
@@ -298,14 +306,21 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	}
 	cl := cfg.classifierConfig()
 	store := newStore(cl, tok.VocabSize(), cfg.Steps)
-	mlmFn := func(scope *model.Scope, tokens, positions *Node) *Node {
+	mlmFn := func(scope *model.Scope, tokens, positions *Node) (logits, document *Node) {
 		if scope.IsTraining(tokens.Graph()) {
 			addSchedule(scope, tokens.Graph(), cl)
 		}
-		return smodel.MaskedLM(scope.In("model"), tokens, positions)
+		if cfg.DocumentWeight > 0 {
+			return smodel.MaskedLMAndDocument(scope.In("model"), tokens, positions)
+		}
+		// The trainer wants the same outputs either way: a constant stands in for the document.
+		return smodel.MaskedLM(scope.In("model"), tokens, positions), ScalarZero(tokens.Graph(), smodel.DType)
 	}
 	lossFn := func(labels, predictions []*Node) *Node {
 		loss, _ := smodel.MLMLoss(predictions[0], labels[0], labels[1])
+		if cfg.DocumentWeight > 0 {
+			loss = Add(loss, MulScalar(smodel.DocumentLoss(predictions[1], labels[0], labels[1]), cfg.DocumentWeight))
+		}
 		return loss
 	}
 	trainer := train.NewTrainer(backend, store, mlmFn, lossFn, clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm, nil}, nil, nil)
@@ -343,16 +358,26 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 			}
 		}
 		// A fresh executor per evaluation, as in Train (a cached one can see stale weights).
-		evalExec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) (*Node, *Node, *Node) {
-			logits := smodel.MaskedLM(scope.In("model"), tokens, positions)
+		evalExec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) []*Node {
+			var logits, document *Node
+			if cfg.DocumentWeight > 0 {
+				logits, document = smodel.MaskedLMAndDocument(scope.In("model"), tokens, positions)
+			} else {
+				logits = smodel.MaskedLM(scope.In("model"), tokens, positions)
+			}
 			loss, correct := smodel.MLMLoss(logits, targets, weights)
 			count := ReduceAllSum(weights)
-			return Mul(loss, Max(count, OnesLike(count))), correct, count
+			weight := Max(count, OnesLike(count))
+			out := []*Node{Mul(loss, weight), correct, count}
+			if document != nil {
+				out = append(out, Mul(smodel.DocumentLoss(document, targets, weights), weight))
+			}
+			return out
 		})
 		if err != nil {
 			return err
 		}
-		var lossSum, correct, count float64
+		var lossSum, correct, count, docSum float64
 		for _, mb := range evalBatches {
 			out, err := evalExec.Exec(maskedTensors(mb))
 			if err != nil {
@@ -361,11 +386,19 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 			lossSum += float64(tensors.MustCopyFlatData[float32](out[0])[0])
 			correct += float64(tensors.MustCopyFlatData[float32](out[1])[0])
 			count += float64(tensors.MustCopyFlatData[float32](out[2])[0])
+			if len(out) > 3 {
+				docSum += float64(tensors.MustCopyFlatData[float32](out[3])[0])
+			}
 		}
-		last = MLMMetrics{Loss: lossSum / max(count, 1), Accuracy: correct / max(count, 1), Masked: int(count)}
+		last = MLMMetrics{Loss: lossSum / max(count, 1), Accuracy: correct / max(count, 1), Masked: int(count),
+			DocumentLoss: docSum / max(count, 1)}
 		st.Seconds = time.Since(start).Seconds()
 		logLine(map[string]any{"type": "validation", "step": st.Step, "seconds": st.Seconds, "held_out": last})
-		fmt.Fprintf(progress, "\nstep %d: held-out MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)\n", st.Step, last.Loss, last.Accuracy, last.Masked)
+		fmt.Fprintf(progress, "\nstep %d: held-out MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)", st.Step, last.Loss, last.Accuracy, last.Masked)
+		if cfg.DocumentWeight > 0 {
+			fmt.Fprintf(progress, ", document loss %.4f", last.DocumentLoss)
+		}
+		fmt.Fprintln(progress)
 		if err := SaveCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
 			return err
 		}

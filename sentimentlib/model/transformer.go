@@ -238,6 +238,23 @@ func encode(scope *model.Scope, tokens, alphas *Node) encoded {
 // (tied input and output embeddings, Press & Wolf 2017) plus a bias. It returns [B, K, vocab].
 // Only the K gathered positions reach the vocabulary projection, the costly part.
 func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
+	logits, _ := maskedLM(scope, tokens, positions, false)
+	return logits
+}
+
+// MaskedLMAndDocument is MaskedLM that also returns document logits [B, vocab]: the masked mean
+// of the encoder's final states (the classifier's "mean" pooling) through a transform of its
+// own and the same tied output embeddings. DocumentLoss trains them to predict the piece's
+// masked words, which the input does not show, from the whole piece: a bag-of-words objective
+// over the pooled state (as in paragraph vectors, Le & Mikolov 2014, and Doc2VecC, Chen 2017).
+// Words that share reviews, such as the words of one sentiment, are pulled together in the
+// very vector the classifier reads, where the MLM alone, predicting a word from a 64-token
+// window, puts "great" and "awful" side by side because they fill the same slots.
+func MaskedLMAndDocument(scope *model.Scope, tokens, positions *Node) (logits, document *Node) {
+	return maskedLM(scope, tokens, positions, true)
+}
+
+func maskedLM(scope *model.Scope, tokens, positions *Node, withDocument bool) (logits, document *Node) {
 	g := tokens.Graph()
 	e := encode(scope, tokens, nil)
 	batchSize, k := positions.Shape().Dimensions[0], positions.Shape().Dimensions[1]
@@ -250,8 +267,30 @@ func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
 	table := scope.Shared("token_embedding").VariableWithShape("embeddings", shapes.Make(DType, vocab, dim)).NodeValue(g)
 	bias := hs.VariableWithShape("output_bias", shapes.Make(DType, vocab)).NodeValue(g)
-	logits := Einsum("bkd,vd->bkv", h, table)
-	return Add(logits, Reshape(bias, 1, 1, vocab))
+	logits = Add(Einsum("bkd,vd->bkv", h, table), Reshape(bias, 1, 1, vocab))
+	if !withDocument {
+		return logits, nil
+	}
+	d := maskedMean(e.x, e.mask, e.lengths) // [B, D], as the classifier pools
+	d = activation.Gelu(layers.DenseWithBias(hs.In("document_transform"), d, dim))
+	d = norm.LayerNorm(hs.In("document_norm"), d, -1).Done()
+	docBias := hs.VariableWithShape("document_bias", shapes.Make(DType, vocab)).NodeValue(g)
+	document = Add(Einsum("bd,vd->bv", d, table), Reshape(docBias, 1, vocab))
+	return logits, document
+}
+
+// DocumentLoss is the mean cross-entropy of one softmax per review, document [B, V], against
+// each of its targets [B, K] (int32) with weight 1 (weights [B, K]): the mean over the masked
+// words of -log p(word | pooled piece).
+func DocumentLoss(document, targets, weights *Node) *Node {
+	g := document.Graph()
+	batchSize, k := targets.Shape().Dimensions[0], targets.Shape().Dimensions[1]
+	logp := LogSoftmax(document, -1)
+	rows := Iota(g, shapes.Make(targets.DType(), batchSize, k), 0)
+	nll := Neg(Gather(logp, Stack([]*Node{rows, targets}, -1))) // [B, K]
+	w := ConvertDType(weights, document.DType())
+	count := Max(ReduceAllSum(w), ScalarOne(g, document.DType()))
+	return Div(ReduceAllSum(Mul(nll, w)), count)
 }
 
 // MLMHeadScope is the scope of the masked-language-model head; fine-tuning does not load it.
