@@ -283,3 +283,79 @@ func TestMLMLoss(t *testing.T) {
 		t.Errorf("the target of an empty slot changed the loss: %v -> %v", loss, l2)
 	}
 }
+
+// TestDocumentLoss: one softmax per row, scored at each weighted target, averaged over the
+// weighted slots of all rows, against a host computation; empty slots do not matter.
+func TestDocumentLoss(t *testing.T) {
+	backend := compute.MustNew()
+	document := []float32{2, 0, -1, 0.5, -1, 3, 0, 1} // [2, 4]
+	exec := model.MustNewExec(backend, model.NewStore(), func(scope *model.Scope, d, tg, w *Node) *Node {
+		return DocumentLoss(d, tg, w)
+	})
+	run := func(targets []int32) float64 {
+		out := exec.MustExec(tensors.FromFlatDataAndDimensions(document, 2, 4), tensors.FromFlatDataAndDimensions(targets, 2, 3),
+			tensors.FromFlatDataAndDimensions([]float32{1, 1, 0, 0, 1, 0}, 2, 3))
+		return float64(tensors.MustCopyFlatData[float32](out[0])[0])
+	}
+	ce := func(row []float32, target int) float64 {
+		var sum float64
+		for _, z := range row {
+			sum += math.Exp(float64(z))
+		}
+		return math.Log(sum) - float64(row[target])
+	}
+	want := (ce(document[0:4], 0) + ce(document[0:4], 3) + ce(document[4:8], 1)) / 3
+	loss := run([]int32{0, 3, 1, 2, 1, 0})
+	if math.Abs(loss-want) > 1e-5 {
+		t.Errorf("document loss %v, want %v", loss, want)
+	}
+	if l2 := run([]int32{0, 3, 2, 0, 1, 3}); l2 != loss {
+		t.Errorf("the target of an empty slot changed the loss: %v -> %v", loss, l2)
+	}
+}
+
+// TestMaskedLMAndDocument: the MLM logits are MaskedLM's; the document logits are one row per
+// review, do not change with padding, and come from the mean-pooled encoding through the tied
+// embedding table plus a head of their own (in MLMHeadScope, so fine-tuning never loads it).
+func TestMaskedLMAndDocument(t *testing.T) {
+	backend := compute.MustNew()
+	store := newStore("mean", 8)
+	store.SetParams(map[string]any{ParamDropout: 0.0})
+	both := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, positions *Node) (*Node, *Node) {
+		return MaskedLMAndDocument(scope.In("model"), tokens, positions)
+	})
+	mlmOnly := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, positions *Node) *Node {
+		return MaskedLM(scope.In("model"), tokens, positions)
+	})
+	reviews := [][]int32{{2, 7, 4, 11, 3}, {2, 4, 9}}
+	pos := padded([][]int32{{1, 3}, {0, 2}}, 2)
+	out := both.MustExec(padded(reviews, 16), pos)
+	if dims := out[1].Shape().Dimensions; len(dims) != 2 || dims[0] != 2 || dims[1] != 50 {
+		t.Fatalf("document logits shape %v, want [2 50]", dims)
+	}
+	mlm := tensors.MustCopyFlatData[float32](mlmOnly.MustExec(padded(reviews, 16), pos)[0])
+	for i, v := range tensors.MustCopyFlatData[float32](out[0]) {
+		if v != mlm[i] {
+			t.Fatalf("MLM logit %d: %v with the document head, %v without", i, v, mlm[i])
+		}
+	}
+	doc := tensors.MustCopyFlatData[float32](out[1])
+	longer := tensors.MustCopyFlatData[float32](both.MustExec(padded(reviews, 24), pos)[1])
+	for i := range doc {
+		if math.Abs(float64(doc[i]-longer[i])) > 1e-4 {
+			t.Fatalf("document logit %d changed with padding: %v -> %v", i, doc[i], longer[i])
+		}
+	}
+	var docVars []string
+	for v := range store.IterVariables() {
+		if strings.Contains(v.Path(), "document") {
+			docVars = append(docVars, v.Path())
+			if !strings.HasPrefix(v.Path(), "/model/"+MLMHeadScope+"/") {
+				t.Errorf("document head variable %s outside %s", v.Path(), MLMHeadScope)
+			}
+		}
+	}
+	if len(docVars) != 5 { // transform weights and bias, its norm's gain and offset, output bias
+		t.Errorf("document head variables %v, want 5 (the output projection is the embedding table)", docVars)
+	}
+}
