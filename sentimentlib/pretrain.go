@@ -406,6 +406,10 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	}
 
 	var emaLoss float64
+	lossName := "MLM loss"
+	if cfg.DocumentWeight > 0 {
+		lossName = "MLM + document loss"
+	}
 	for st.Step < cfg.Steps {
 		for planned := range trainDS.IterPlanned() {
 			if ctx.Err() != nil {
@@ -430,7 +434,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 			emaLoss = 0.98*emaLoss + 0.02*lossValue
 			if st.Step%10 == 0 || st.Step == 1 {
 				elapsed := time.Since(start).Seconds()
-				fmt.Fprintf(progress, "\r%s MLM loss %.4f  step %d/%d  %.2f steps/s   ", bar(st.Step, cfg.Steps), emaLoss, st.Step, cfg.Steps, float64(st.Step)/max(elapsed, 1e-9))
+				fmt.Fprintf(progress, "\r%s %s %.4f  step %d/%d  %.2f steps/s   ", bar(st.Step, cfg.Steps), lossName, emaLoss, st.Step, cfg.Steps, float64(st.Step)/max(elapsed, 1e-9))
 				logLine(map[string]any{"type": "train", "step": st.Step, "epoch": st.Epoch + 1, "loss": lossValue, "loss_ema": emaLoss, "seconds": elapsed})
 			}
 			if st.Step%cfg.EvalEverySteps == 0 || st.Step == cfg.Steps {
