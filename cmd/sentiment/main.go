@@ -44,6 +44,7 @@ Usage:
                                               masked-language-model pretraining on the training and unlabeled text; rerun to resume
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
+  sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCompare(ctx, args[1:], stdout, stderr)
 	case "pretrain":
 		return cmdPretrain(ctx, args[1:], stdout, stderr)
+	case "summary":
+		return cmdSummary(args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -533,6 +536,27 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "validation   before    after\n  nll      %8.4f %8.4f\n  ece      %8.4f %8.4f\n  brier    %8.4f %8.4f\n  accuracy %8.4f %8.4f\n",
 		c.Before.NLL, c.After.NLL, c.Before.ECE, c.After.ECE, c.Before.Brier, c.After.Brier, c.Before.Accuracy, c.After.Accuracy)
 	return nil
+}
+
+func cmdSummary(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: sentiment summary DIR...\n\nReads each training directory's results.json; runs named alike but for -seedN are one row.")
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return errUsage
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("summary: name the run directories, e.g. sentiment summary runs/default-seed*")
+	}
+	groups, err := sentimentlib.SummarizeRuns(fs.Args())
+	if err != nil {
+		return err
+	}
+	return sentimentlib.WriteRunTable(stdout, groups)
 }
 
 func printMetrics(w io.Writer, split string, m metrics.Metrics) {
