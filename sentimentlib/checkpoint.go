@@ -2,8 +2,10 @@ package sentimentlib
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -104,4 +106,41 @@ func LoadCheckpoint(store *model.Store, path string) error {
 		v.Trainable = sv.Trainable
 	}
 	return nil
+}
+
+// VariableStats describes one variable of a checkpoint: its path, shape and, for float32
+// variables, the root mean square of its values (NaN for other types).
+type VariableStats struct {
+	Path  string
+	DType dtypes.DType
+	Dims  []int
+	RMS   float64
+}
+
+// InspectCheckpoint lists the variables of the checkpoint at path, in file order. Comparing
+// the RMS of a pretrained encoder's variables with a fresh one's shows how far pretraining
+// moved them (`sentiment inspect`).
+func InspectCheckpoint(path string) ([]VariableStats, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	var ck savedCheckpoint
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
+		return nil, fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
+	}
+	out := make([]VariableStats, 0, len(ck.Vars))
+	for _, sv := range ck.Vars {
+		vs := VariableStats{Path: sv.Path, DType: sv.DType, Dims: sv.Dims, RMS: math.NaN()}
+		if sv.DType == dtypes.Float32 && len(sv.Data)%4 == 0 && len(sv.Data) > 0 {
+			var sum float64
+			for i := 0; i < len(sv.Data); i += 4 {
+				x := float64(math.Float32frombits(binary.LittleEndian.Uint32(sv.Data[i:])))
+				sum += x * x
+			}
+			vs.RMS = math.Sqrt(sum / float64(len(sv.Data)/4))
+		}
+		out = append(out, vs)
+	}
+	return out, nil
 }

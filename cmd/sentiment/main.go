@@ -45,6 +45,7 @@ Usage:
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table
+  sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPretrain(ctx, args[1:], stdout, stderr)
 	case "summary":
 		return cmdSummary(args[1:], stdout, stderr)
+	case "inspect":
+		return cmdInspect(args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -557,6 +560,30 @@ func cmdSummary(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return sentimentlib.WriteRunTable(stdout, groups)
+}
+
+func cmdInspect(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: sentiment inspect CHECKPOINT\n\nLists a checkpoint's variables (encoder.ckpt, best.ckpt, last.ckpt) with shape and root mean square.")
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("inspect: name one checkpoint file, e.g. sentiment inspect runs/pretrain-cpu-seed1/encoder.ckpt")
+	}
+	vars, err := sentimentlib.InspectCheckpoint(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	for _, v := range vars {
+		fmt.Fprintf(stdout, "%-72s %-8s %-14s rms %.4f\n", v.Path, v.DType, fmt.Sprint(v.Dims), v.RMS)
+	}
+	return nil
 }
 
 func printMetrics(w io.Writer, split string, m metrics.Metrics) {
