@@ -54,6 +54,9 @@ The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, els
 // errUsage marks errors already explained by the flag package.
 var errUsage = errors.New("usage")
 
+// errHelp ends a command whose -h printed its flags: run returns nil, nothing else runs.
+var errHelp = errors.New("help printed")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -67,6 +70,13 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := dispatch(ctx, args, stdout, stderr); !errors.Is(err, errHelp) {
+		return err
+	}
+	return nil
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -121,14 +131,22 @@ func (d *dataFlags) config() sentimentlib.DataConfig {
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	if err := parseOperands(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// parseOperands parses the flags of a command that also takes operands (fs.Args()); -h gives
+// errHelp, so the command stops after the flags are printed.
+func parseOperands(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return errHelp
+	} else if err != nil {
+		return errUsage
 	}
 	return nil
 }
@@ -547,10 +565,8 @@ func cmdSummary(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: sentiment summary DIR...\n\nReads each training directory's results.json; runs named alike but for -seedN are one row.")
 	}
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
-		return errUsage
+	if err := parseOperands(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("summary: name the run directories, e.g. sentiment summary runs/default-seed*")
@@ -568,10 +584,8 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: sentiment inspect CHECKPOINT\n\nLists a checkpoint's variables (encoder.ckpt, best.ckpt, last.ckpt) with shape and root mean square.")
 	}
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
-		return errUsage
+	if err := parseOperands(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("inspect: name one checkpoint file, e.g. sentiment inspect runs/pretrain-cpu-seed1/encoder.ckpt")
@@ -598,11 +612,8 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
 	asJSON := fs.Bool("json", false, "print JSON lines")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	if err := parseOperands(fs, args); err != nil {
+		return err
 	}
 	if *dir == "" {
 		return fmt.Errorf("predict: --model DIR is required")

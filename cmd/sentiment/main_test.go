@@ -312,3 +312,21 @@ func TestSummaryCommand(t *testing.T) {
 		t.Errorf("summary without directories: %v", err)
 	}
 }
+
+// TestHelpRunsNothing: -h prints a command's flags and stops; before, train -h went on to
+// train with the defaults.
+func TestHelpRunsNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{{"train", "--out", dir, "-h"}, {"pretrain", "--out", dir, "-h"}, {"summary", "-h"}, {"predict", "-h"}} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), args, &out, &errb); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+		if !strings.Contains(errb.String(), "Usage") {
+			t.Errorf("%v printed no usage: %q", args, errb.String())
+		}
+		if _, err := os.Stat(dir); err == nil {
+			t.Fatalf("%v created %s", args, dir)
+		}
+	}
+}
