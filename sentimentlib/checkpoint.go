@@ -68,17 +68,26 @@ func saveCheckpointFiltered(store *model.Store, path string, keep func(path stri
 	return tokenize.WriteFileAtomic(path, buf.Bytes())
 }
 
+// readCheckpoint reads and decodes the checkpoint file at path.
+func readCheckpoint(path string) (savedCheckpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
+	}
+	var ck savedCheckpoint
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
+		return savedCheckpoint{}, fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
+	}
+	return ck, nil
+}
+
 // LoadCheckpoint sets the variables of store from the checkpoint at path (creating them if
 // needed). A variable that exists in store with another shape is an error naming it: the
 // checkpoint belongs to another architecture or vocabulary.
 func LoadCheckpoint(store *model.Store, path string) error {
-	data, err := os.ReadFile(path)
+	ck, err := readCheckpoint(path)
 	if err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	var ck savedCheckpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
-		return fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
+		return err
 	}
 	for _, sv := range ck.Vars {
 		t := tensors.FromShape(shapes.Make(sv.DType, sv.Dims...))
@@ -121,13 +130,9 @@ type VariableStats struct {
 // the RMS of a pretrained encoder's variables with a fresh one's shows how far pretraining
 // moved them (`sentiment inspect`).
 func InspectCheckpoint(path string) ([]VariableStats, error) {
-	data, err := os.ReadFile(path)
+	ck, err := readCheckpoint(path)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	var ck savedCheckpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
-		return nil, fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
+		return nil, err
 	}
 	out := make([]VariableStats, 0, len(ck.Vars))
 	for _, sv := range ck.Vars {

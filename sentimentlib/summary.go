@@ -25,8 +25,8 @@ var seedSuffix = regexp.MustCompile(`-seed[0-9]+$`)
 // appearance. It is how the README's tables of seeds are computed.
 func SummarizeRuns(dirs []string) ([]RunGroup, error) {
 	var groups []RunGroup
+	var results [][]Results // results[i]: the runs of groups[i]
 	index := map[string]int{}
-	vals := map[string][3][]float64{}
 	for _, dir := range dirs {
 		var r Results
 		if err := readJSON(filepath.Join(dir, ResultsFile), &r); err != nil {
@@ -37,7 +37,7 @@ func SummarizeRuns(dirs []string) ([]RunGroup, error) {
 		if !ok {
 			i = len(groups)
 			index[name] = i
-			groups = append(groups, RunGroup{Name: name})
+			groups, results = append(groups, RunGroup{Name: name}), append(results, nil)
 		}
 		for _, s := range groups[i].Seeds {
 			if s == r.Seed {
@@ -46,13 +46,14 @@ func SummarizeRuns(dirs []string) ([]RunGroup, error) {
 		}
 		groups[i].Dirs = append(groups[i].Dirs, dir)
 		groups[i].Seeds = append(groups[i].Seeds, r.Seed)
-		v := vals[name]
-		v[0], v[1], v[2] = append(v[0], r.Validation.Accuracy), append(v[1], r.Test.Accuracy), append(v[2], r.Test.NLL)
-		vals[name] = v
+		results[i] = append(results[i], r)
 	}
-	for i := range groups {
-		v := vals[groups[i].Name]
-		groups[i].Validation, groups[i].Test, groups[i].TestNLL = statOf(v[0]), statOf(v[1]), statOf(v[2])
+	for i, rs := range results {
+		var val, test, nll []float64
+		for _, r := range rs {
+			val, test, nll = append(val, r.Validation.Accuracy), append(test, r.Test.Accuracy), append(nll, r.Test.NLL)
+		}
+		groups[i].Validation, groups[i].Test, groups[i].TestNLL = statOf(val), statOf(test), statOf(nll)
 	}
 	return groups, nil
 }

@@ -151,6 +151,15 @@ func parseOperands(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseFlagless parses the arguments of a command that has no flags of its own, only operands;
+// usage follows "Usage: sentiment NAME " in its -h text.
+func parseFlagless(name, usage string, args []string, stderr io.Writer) (*flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(stderr, "Usage: sentiment %s %s\n", name, usage) }
+	return fs, parseOperands(fs, args)
+}
+
 func cmdData(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("data", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -560,12 +569,8 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func cmdSummary(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: sentiment summary DIR...\n\nReads each training directory's results.json; runs named alike but for -seedN are one row.")
-	}
-	if err := parseOperands(fs, args); err != nil {
+	fs, err := parseFlagless("summary", "DIR...\n\nReads each training directory's results.json; runs named alike but for -seedN are one row.", args, stderr)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -579,12 +584,8 @@ func cmdSummary(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: sentiment inspect CHECKPOINT\n\nLists a checkpoint's variables (encoder.ckpt, best.ckpt, last.ckpt) with shape and root mean square.")
-	}
-	if err := parseOperands(fs, args); err != nil {
+	fs, err := parseFlagless("inspect", "CHECKPOINT\n\nLists a checkpoint's variables (encoder.ckpt, best.ckpt, last.ckpt) with shape and root mean square.", args, stderr)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
