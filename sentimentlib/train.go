@@ -324,6 +324,13 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 			return nil, err
 		}
 		fmt.Fprintf(progress, "initialised the encoder from %s\n", filepath.Join(cfg.Init, EncoderCheckpoint))
+		if cfg.InitScale > 0 && cfg.InitScale < 1 {
+			n, err := ScaleResidualStream(store, cfg.InitScale)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(progress, "scaled the encoder's residual stream by %g (%d variables)\n", cfg.InitScale, n)
+		}
 	}
 	if resuming {
 		if err := LoadCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {

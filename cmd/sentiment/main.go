@@ -202,6 +202,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	initDir := fs.String("init", "", "fine-tune the encoder pretrained in this directory (sentiment pretrain); its shape and tokenizer replace the preset's")
 	freeze := fs.Int("freeze-encoder-steps", 0, "with --init: train only the classifier head for the first N steps")
 	layerDecay := fs.Float64("layer-lr-decay", 0, "with --init: layer-wise learning-rate decay in (0, 1), e.g. 0.8: each layer down learns at that factor of the one above, the head at the full rate (0: off)")
+	initScale := fs.Float64("init-scale", 0, "with --init: multiply the pretrained encoder's residual stream (embeddings, attention and FFN outputs) by this factor in (0, 1), e.g. 0.25, so its weights are as small as a fresh model's (0: off)")
 	var sets setFlag
 	fs.Var(&sets, "set", "override a config field by its config.json name, e.g. --set max_len=256 --set dropout=0.2 (repeatable)")
 	if err := parse(fs, args); err != nil {
@@ -221,9 +222,9 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := cfg.InitFrom(*initDir); err != nil {
 			return err
 		}
-		cfg.FreezeEncoderSteps, cfg.LayerLRDecay = *freeze, *layerDecay
-	} else if *freeze > 0 || *layerDecay != 0 {
-		return fmt.Errorf("--freeze-encoder-steps and --layer-lr-decay need --init: they protect a pretrained encoder, and a new one has nothing to protect")
+		cfg.FreezeEncoderSteps, cfg.LayerLRDecay, cfg.InitScale = *freeze, *layerDecay, *initScale
+	} else if *freeze > 0 || *layerDecay != 0 || *initScale != 0 {
+		return fmt.Errorf("--freeze-encoder-steps, --layer-lr-decay and --init-scale need --init: they adapt a pretrained encoder, and a new one has none")
 	}
 	if err := sets.apply(&cfg); err != nil {
 		return err
