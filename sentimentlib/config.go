@@ -298,7 +298,7 @@ func setJSONField[T any](v T, name, value string, optional func(string) bool) (T
 // optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
 func (c *Config) optionalField(name string) bool {
 	switch name {
-	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps", "layer_lr_decay":
+	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps", "layer_lr_decay", "init_scale":
 		return true
 	}
 	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.")

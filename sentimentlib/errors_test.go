@@ -32,6 +32,8 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"architecture", `"lstm"`, "architecture"},
 		{"layer_lr_decay", "1.5", "layer_lr_decay"},
 		{"layer_lr_decay", "-0.1", "layer_lr_decay"},
+		{"init_scale", "1.5", "init_scale"},
+		{"init_scale", "0.25", "--init"}, // no pretrained encoder to scale
 		{"loss.length_alpha", "-9", "length"},
 	} {
 		cfg, _ := Preset("default", false)

@@ -9,9 +9,12 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
 
 // oneStep builds cfg's trainer, takes one training step on a fixed synthetic batch and returns
@@ -102,5 +105,70 @@ func TestLayerLRDecayAndFreezeScaleUpdates(t *testing.T) {
 		if maxStep == 0 || maxErr > 1e-3*maxStep {
 			t.Errorf("%s: update with layer_lr_decay 0.5 is not %g x the plain one: max step %g, max error %g", path, scale, maxStep, maxErr)
 		}
+	}
+}
+
+// TestScaleResidualStream scales a random 2-layer transformer's residual stream by 0.1 and
+// checks (1) exactly the 2 embeddings and each layer's attention-output and FFN-output weights
+// and biases changed, each to 0.1 times its value; (2) with LayerNorm's epsilon near 0 the
+// logits are unchanged, which fails if any variable writing to the residual stream were missed
+// or one read from it were scaled; (3) with the default epsilon (1e-3) they do change, since
+// the epsilon then dominates the normalised variance: the reason init_scale exists.
+func TestScaleResidualStream(t *testing.T) {
+	backend := compute.MustNew()
+	tokens := tensors.FromFlatDataAndDimensions([]int32{
+		2, 7, 9, 11, 3, 0, 0, 0, 0, 0, 0, 0,
+		2, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 12}, 2, 12)
+	for _, eps := range []float64{1e-12, 1e-3} {
+		store := model.NewStore()
+		store.SetParams(map[string]any{smodel.ParamVocabSize: 50, smodel.ParamDim: 16, smodel.ParamLayers: 2,
+			smodel.ParamHeads: 2, smodel.ParamFFNDim: 32, smodel.ParamMaxLen: 32, smodel.ParamDropout: 0.0,
+			norm.ParamLayerNormEpsilon: eps})
+		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) *Node {
+			return smodel.Transformer(scope.In("model"), tokens)
+		})
+		exec.MustExec(tokens) // creates and initialises the variables
+		// Residual streams as small as a fresh model's, so that the epsilon matters.
+		if _, err := ScaleResidualStream(store, 0.3); err != nil {
+			t.Fatal(err)
+		}
+		before := tensors.MustCopyFlatData[float32](exec.MustExec(tokens)[0])
+		values := modelValues(t, store)
+		n, err := ScaleResidualStream(store, 0.1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 2+4*2 {
+			t.Errorf("scaled %d variables, want 10 (2 embeddings, 4 per layer)", n)
+		}
+		scaled := 0
+		for path, now := range modelValues(t, store) {
+			want := 1.0
+			if strings.Contains(path, "embedding/") || strings.Contains(path, "/output/dense/") || strings.Contains(path, "/ffn_out/") {
+				want, scaled = 0.1, scaled+1
+			}
+			for k, v := range now {
+				if math.Abs(float64(v)-want*float64(values[path][k])) > 1e-7 {
+					t.Fatalf("%s[%d] = %g, want %g x %g", path, k, v, want, values[path][k])
+				}
+			}
+		}
+		if scaled != n {
+			t.Errorf("%d variables are residual writers, %d were scaled", scaled, n)
+		}
+		after := tensors.MustCopyFlatData[float32](exec.MustExec(tokens)[0])
+		var maxDiff float64
+		for i := range before {
+			maxDiff = max(maxDiff, math.Abs(float64(after[i]-before[i])))
+		}
+		if eps < 1e-6 && maxDiff > 1e-4 {
+			t.Errorf("epsilon %g: logits %v became %v after scaling the residual stream", eps, before, after)
+		}
+		if eps >= 1e-3 && maxDiff < 1e-3 {
+			t.Errorf("epsilon %g: logits %v barely changed (%v); the epsilon should make the scale matter", eps, before, after)
+		}
+	}
+	if _, err := ScaleResidualStream(model.NewStore(), 0.5); err == nil || !strings.Contains(err.Error(), "no transformer encoder") {
+		t.Errorf("empty store: error %v, want one naming the missing encoder", err)
 	}
 }

@@ -260,7 +260,7 @@ func TestPretrainThenInit(t *testing.T) {
 		}
 	}
 	out.Reset()
-	train := []string{"train", "--quick", "--hf-cache", fixture, "--out", dir, "--init", pre, "--freeze-encoder-steps", "3", "--layer-lr-decay", "0.7", "--set", "epochs=1"}
+	train := []string{"train", "--quick", "--hf-cache", fixture, "--out", dir, "--init", pre, "--freeze-encoder-steps", "3", "--layer-lr-decay", "0.7", "--init-scale", "0.5", "--set", "epochs=1"}
 	if err := run(ctx, train, &out, &errb); err != nil {
 		t.Fatalf("train --init: %v\n%s", err, errb.String())
 	}
@@ -268,15 +268,19 @@ func TestPretrainThenInit(t *testing.T) {
 		Init   string  `json:"init"`
 		Freeze int     `json:"freeze_encoder_steps"`
 		Decay  float64 `json:"layer_lr_decay"`
+		Scale  float64 `json:"init_scale"`
 		Dim    int     `json:"model_dim"`
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err := json.Unmarshal(b, &cfg); err != nil || cfg.Init != pre || cfg.Freeze != 3 || cfg.Decay != 0.7 || cfg.Dim != 16 {
-		t.Errorf("config.json after --init: %+v (%v): want init %s, freeze 3, decay 0.7, the pretrained width 16", cfg, err, pre)
+	if err := json.Unmarshal(b, &cfg); err != nil || cfg.Init != pre || cfg.Freeze != 3 || cfg.Decay != 0.7 || cfg.Scale != 0.5 || cfg.Dim != 16 {
+		t.Errorf("config.json after --init: %+v (%v): want init %s, freeze 3, decay 0.7, scale 0.5, the pretrained width 16", cfg, err, pre)
 	}
-	for _, bad := range [][]string{{"--init", t.TempDir()}, {"--freeze-encoder-steps", "5"}, {"--layer-lr-decay", "0.8"}, {"--init", pre, "--set", "max_len=128"}} {
+	if !strings.Contains(errb.String(), "scaled the encoder's residual stream by 0.5 (6 variables)") {
+		t.Errorf("train --init-scale 0.5: the log does not report the scaling:\n%s", errb.String())
+	}
+	for _, bad := range [][]string{{"--init", t.TempDir()}, {"--freeze-encoder-steps", "5"}, {"--layer-lr-decay", "0.8"}, {"--init-scale", "0.5"}, {"--init", pre, "--set", "max_len=128"}} {
 		err := run(ctx, append([]string{"train", "--quick", "--hf-cache", fixture, "--out", t.TempDir()}, bad...), &out, &errb)
-		want := map[string]string{"--init": "sentiment pretrain", "--freeze-encoder-steps": "need --init", "--layer-lr-decay": "need --init"}[bad[0]]
+		want := map[string]string{"--init": "sentiment pretrain", "--freeze-encoder-steps": "need --init", "--layer-lr-decay": "need --init", "--init-scale": "need --init"}[bad[0]]
 		if len(bad) == 4 {
 			want = "max_len 128 (pretrained: 64)"
 		}
