@@ -58,6 +58,10 @@ type PretrainConfig struct {
 	// DocumentWeight > 0 adds that times the document loss (model.MaskedLMAndDocument:
 	// predicting the piece's masked words from its mean-pooled encoding) to the MLM loss.
 	DocumentWeight float64 `json:"document_weight,omitempty"`
+	// DocumentPool is what the document vector averages: "states" (the default, the encoder's
+	// final states as the classifier pools them) or "embeddings" (the token embeddings, before
+	// the transformer, as Doc2VecC does).
+	DocumentPool string `json:"document_pool,omitempty"`
 
 	BatchSize      int     `json:"batch_size"`
 	Steps          int     `json:"steps"`
@@ -129,6 +133,10 @@ func (c PretrainConfig) Validate() error {
 		return fmt.Errorf("pretrain config: held_out %d must be >= 1 (unlabeled reviews to measure the MLM loss on)", c.HeldOut)
 	case c.DocumentWeight < 0 || c.DocumentWeight > 100:
 		return fmt.Errorf("pretrain config: document_weight %g out of range [0, 100] (0: MLM only)", c.DocumentWeight)
+	case c.DocumentPool != "" && c.DocumentPool != "states" && c.DocumentPool != "embeddings":
+		return fmt.Errorf("pretrain config: document_pool %q: want \"states\" (the default) or \"embeddings\"", c.DocumentPool)
+	case c.DocumentPool != "" && c.DocumentWeight == 0:
+		return fmt.Errorf("pretrain config: document_pool %q needs the document loss: set document_weight > 0", c.DocumentPool)
 	case c.MaskRate <= 0 || c.MaskRate > 0.5:
 		return fmt.Errorf("pretrain config: mask_rate %g out of range (0, 0.5]", c.MaskRate)
 	}
@@ -138,7 +146,7 @@ func (c PretrainConfig) Validate() error {
 // Set overrides one field by its JSON name (see Config.Set).
 func (c *PretrainConfig) Set(name, value string) error {
 	out, err := setJSONField(*c, name, value, func(n string) bool {
-		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || n == "document_weight" || strings.HasPrefix(n, "data.")
+		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || n == "document_weight" || n == "document_pool" || strings.HasPrefix(n, "data.")
 	})
 	if err != nil {
 		return err
@@ -308,6 +316,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	}
 	cl := cfg.classifierConfig()
 	store := newStore(cl, tok.VocabSize(), cfg.Steps)
+	store.SetParams(map[string]any{smodel.ParamDocumentPool: cmp.Or(cfg.DocumentPool, "states")})
 	mlmFn := func(scope *model.Scope, tokens, positions *Node) (logits, document *Node) {
 		if scope.IsTraining(tokens.Graph()) {
 			addSchedule(scope, tokens.Graph(), cl)

@@ -175,28 +175,37 @@ func readValidationLines(t *testing.T, dir string) []float64 {
 // that falls, the encoder checkpoint still holds the encoder only, and a negative weight is
 // refused by name.
 func TestPretrainDocumentLoss(t *testing.T) {
-	cfg := tinyPretrain(t)
-	cfg.DocumentWeight = 1
-	dir := t.TempDir()
-	res, err := Pretrain(context.Background(), cfg, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var docs []float64
-	for _, m := range readValidation(t, dir) {
-		d, _ := m["held_out"].(map[string]any)["document_loss"].(float64)
-		docs = append(docs, d)
-	}
-	if len(docs) != 3 || docs[0] <= 0 || docs[2] >= docs[0] || res.HeldOut.DocumentLoss != docs[2] {
-		t.Errorf("held-out document losses %v (results %v): want 3, positive, falling", docs, res.HeldOut.DocumentLoss)
-	}
-	for path := range readVars(t, filepath.Join(dir, EncoderCheckpoint)) {
-		if strings.Contains(path, "document") || strings.Contains(path, "mlm_head") {
-			t.Errorf("encoder checkpoint holds %s", path)
+	for _, pool := range []string{"", "embeddings"} {
+		cfg := tinyPretrain(t)
+		cfg.DocumentWeight, cfg.DocumentPool = 1, pool
+		dir := t.TempDir()
+		res, err := Pretrain(context.Background(), cfg, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []float64
+		for _, m := range readValidation(t, dir) {
+			d, _ := m["held_out"].(map[string]any)["document_loss"].(float64)
+			docs = append(docs, d)
+		}
+		if len(docs) != 3 || docs[0] <= 0 || docs[2] >= docs[0] || res.HeldOut.DocumentLoss != docs[2] {
+			t.Errorf("document_pool %q: held-out document losses %v (results %v): want 3, positive, falling", pool, docs, res.HeldOut.DocumentLoss)
+		}
+		for path := range readVars(t, filepath.Join(dir, EncoderCheckpoint)) {
+			if strings.Contains(path, "document") || strings.Contains(path, "mlm_head") {
+				t.Errorf("encoder checkpoint holds %s", path)
+			}
 		}
 	}
-	cfg.DocumentWeight = -1
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "document_weight") {
-		t.Errorf("negative document_weight: %v", err)
+	for _, tc := range []struct {
+		weight float64
+		pool   string
+		want   string
+	}{{-1, "", "document_weight"}, {1, "words", "document_pool"}, {0, "embeddings", "set document_weight"}} {
+		cfg := tinyPretrain(t)
+		cfg.DocumentWeight, cfg.DocumentPool = tc.weight, tc.pool
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("document_weight %g, document_pool %q: error %v, want one containing %q", tc.weight, tc.pool, err, tc.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -358,4 +359,46 @@ func TestMaskedLMAndDocument(t *testing.T) {
 	if len(docVars) != 5 { // transform weights and bias, its norm's gain and offset, output bias
 		t.Errorf("document head variables %v, want 5 (the output projection is the embedding table)", docVars)
 	}
+}
+
+// TestDocumentPoolEmbeddings: with document_pool "embeddings" the document vector is a bag of
+// the input's token embeddings, so the document logits do not change when a review's tokens are
+// reordered; with the default ("states", after position embeddings and attention) they do. An
+// unknown pool panics with a message naming the parameter.
+func TestDocumentPoolEmbeddings(t *testing.T) {
+	backend := compute.MustNew()
+	pos := padded([][]int32{{1, 3}}, 2)
+	forward, reversed := padded([][]int32{{2, 7, 4, 11, 3, 9}}, 8), padded([][]int32{{9, 3, 11, 4, 7, 2}}, 8)
+	for _, pool := range []string{"states", "embeddings"} {
+		store := newStore("mean", 0)
+		store.SetParams(map[string]any{ParamDropout: 0.0, ParamDocumentPool: pool})
+		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, positions *Node) *Node {
+			_, doc := MaskedLMAndDocument(scope.In("model"), tokens, positions)
+			return doc
+		})
+		a := tensors.MustCopyFlatData[float32](exec.MustExec(forward, pos)[0])
+		b := tensors.MustCopyFlatData[float32](exec.MustExec(reversed, pos)[0])
+		var maxDiff float64
+		for i := range a {
+			maxDiff = max(maxDiff, math.Abs(float64(a[i]-b[i])))
+		}
+		if pool == "embeddings" && maxDiff > 1e-5 {
+			t.Errorf("document_pool embeddings: reordering the tokens changed the document logits by %g", maxDiff)
+		}
+		if pool == "states" && maxDiff < 1e-4 {
+			t.Errorf("document_pool states: reordering the tokens left the document logits unchanged (%g)", maxDiff)
+		}
+	}
+	store := newStore("mean", 0)
+	store.SetParams(map[string]any{ParamDocumentPool: "words"})
+	exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, positions *Node) *Node {
+		_, doc := MaskedLMAndDocument(scope.In("model"), tokens, positions)
+		return doc
+	})
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), ParamDocumentPool) {
+			t.Errorf("unknown document_pool: panic %v, want one naming %q", r, ParamDocumentPool)
+		}
+	}()
+	_, _ = exec.Exec(forward, pos) // PretrainConfig.Validate refuses such a value before this
 }

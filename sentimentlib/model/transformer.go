@@ -36,6 +36,10 @@ const (
 	// ParamFreezeEncoderSteps > 0 stops the encoder's gradient for that many training steps:
 	// the frozen-encoder warmup of fine-tuning a pretrained encoder.
 	ParamFreezeEncoderSteps = "freeze_encoder_steps"
+	// ParamDocumentPool is what MaskedLMAndDocument's document vector averages: "states" (the
+	// encoder's final states, the classifier's mean pooling; the default) or "embeddings" (the
+	// token embeddings, before the transformer).
+	ParamDocumentPool = "document_pool"
 )
 
 // DType of the models' variables and activations.
@@ -243,8 +247,9 @@ func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
 }
 
 // MaskedLMAndDocument is MaskedLM that also returns document logits [B, vocab]: the masked mean
-// of the encoder's final states (the classifier's "mean" pooling) through a transform of its
-// own and the same tied output embeddings. DocumentLoss trains them to predict the piece's
+// of the encoder's final states (the classifier's "mean" pooling), or with document_pool
+// "embeddings" of the token embeddings, through a transform of its own and the same tied
+// output embeddings. DocumentLoss trains them to predict the piece's
 // masked words, which the input does not show, from the whole piece: a bag-of-words objective
 // over the pooled state (as in paragraph vectors, Le & Mikolov 2014, and Doc2VecC, Chen 2017).
 // Words that share reviews, such as the words of one sentiment, are pulled together in the
@@ -271,7 +276,17 @@ func maskedLM(scope *model.Scope, tokens, positions *Node, withDocument bool) (l
 	if !withDocument {
 		return logits, nil
 	}
-	d := maskedMean(e.x, e.mask, e.lengths) // [B, D], as the classifier pools
+	var d *Node
+	switch pool := model.GetParamOr(scope, ParamDocumentPool, "states"); pool {
+	case "states":
+		d = maskedMean(e.x, e.mask, e.lengths) // [B, D], as the classifier pools
+	case "embeddings":
+		// The input pieces' token embeddings ([MASK] and replaced tokens included: the masked
+		// words stay hidden), before position embeddings and the transformer.
+		d = maskedMean(e.embedded, e.mask, e.lengths)
+	default:
+		panic(fmt.Sprintf("model: %q=%q: want \"states\" or \"embeddings\"", ParamDocumentPool, pool))
+	}
 	d = activation.Gelu(layers.DenseWithBias(hs.In("document_transform"), d, dim))
 	d = norm.LayerNorm(hs.In("document_norm"), d, -1).Done()
 	docBias := hs.VariableWithShape("document_bias", shapes.Make(DType, vocab)).NodeValue(g)
