@@ -249,12 +249,12 @@ func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
 // MaskedLMAndDocument is MaskedLM that also returns document logits [B, vocab]: the masked mean
 // of the encoder's final states (the classifier's "mean" pooling), or with document_pool
 // "embeddings" of the token embeddings, through a transform of its own and the same tied
-// output embeddings. DocumentLoss trains them to predict the piece's
-// masked words, which the input does not show, from the whole piece: a bag-of-words objective
-// over the pooled state (as in paragraph vectors, Le & Mikolov 2014, and Doc2VecC, Chen 2017).
-// Words that share reviews, such as the words of one sentiment, are pulled together in the
-// very vector the classifier reads, where the MLM alone, predicting a word from a 64-token
-// window, puts "great" and "awful" side by side because they fill the same slots.
+// output embeddings. DocumentLoss trains them to predict the piece's masked words, which the
+// input does not show, from the whole piece: a bag-of-words objective over the pooled state
+// (as in paragraph vectors, Le & Mikolov 2014, and Doc2VecC, Chen 2017). Words that share
+// reviews, such as the words of one sentiment, are pulled together in the very vector the
+// classifier reads, where the MLM alone, predicting a word from a 64-token window, puts "great"
+// and "awful" side by side because they fill the same slots.
 func MaskedLMAndDocument(scope *model.Scope, tokens, positions *Node) (logits, document *Node) {
 	return maskedLM(scope, tokens, positions, true)
 }
