@@ -8,13 +8,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -475,42 +473,4 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 // model's weights, without the MLM head (and without optimizer state or step counters).
 func isEncoderVariable(path string) bool {
 	return strings.HasPrefix(path, "/model/") && !strings.HasPrefix(path, "/model/"+smodel.MLMHeadScope+"/")
-}
-
-// residualWriter matches the encoder variables that write to the transformer's residual stream:
-// the token and position embeddings and each layer's attention-output and FFN-output
-// projections. Only LayerNorms read the stream (see smodel.Transformer).
-var residualWriter = regexp.MustCompile(`^/model/(token_embedding/embeddings|position_embedding/embeddings|layer_\d+/attention/MultiHeadAttention/output/dense/(weights|biases)|layer_\d+/ffn_out/dense/(weights|biases))$`)
-
-// ScaleResidualStream multiplies the encoder's residual stream by factor (Config.InitScale):
-// every variable that writes to it is multiplied by factor, so the stream is factor times what
-// it was at every position and depth. The LayerNorms that read it see the same input up to
-// their epsilon. It returns the number of variables scaled, and an error if the store holds no
-// transformer encoder.
-func ScaleResidualStream(store *model.Store, factor float64) (int, error) {
-	n := 0
-	for v := range store.IterVariables() {
-		if !residualWriter.MatchString(v.Path()) {
-			continue
-		}
-		t, err := v.Value()
-		if err != nil {
-			return n, fmt.Errorf("init_scale: %s: %w", v.Path(), err)
-		}
-		if t.DType() != dtypes.Float32 {
-			return n, fmt.Errorf("init_scale: %s is %s, want float32", v.Path(), t.DType())
-		}
-		values := tensors.MustCopyFlatData[float32](t)
-		for i := range values {
-			values[i] *= float32(factor)
-		}
-		if err := v.SetValue(tensors.FromFlatDataAndDimensions(values, t.Shape().Dimensions...)); err != nil {
-			return n, fmt.Errorf("init_scale: %s: %w", v.Path(), err)
-		}
-		n++
-	}
-	if n == 0 {
-		return 0, fmt.Errorf("init_scale: the model has no transformer encoder variables to scale (is it a transformer initialised with --init?)")
-	}
-	return n, nil
 }

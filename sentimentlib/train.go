@@ -248,6 +248,39 @@ func (o clippedOptimizer) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) 
 	}
 }
 
+// ScaleResidualStream multiplies the encoder's residual stream by factor (Config.InitScale):
+// every variable that writes to it is multiplied by factor, so the stream is factor times what
+// it was at every position and depth. The LayerNorms that read it see the same input up to
+// their epsilon. It returns the number of variables scaled, and an error if the store holds no
+// transformer encoder.
+func ScaleResidualStream(store *model.Store, factor float64) (int, error) {
+	n := 0
+	for v := range store.IterVariables() {
+		if rel, ok := strings.CutPrefix(v.Path(), "/model/"); !ok || !smodel.IsResidualWriter(rel) {
+			continue
+		}
+		t, err := v.Value()
+		if err != nil {
+			return n, fmt.Errorf("init_scale: %s: %w", v.Path(), err)
+		}
+		if t.DType() != dtypes.Float32 {
+			return n, fmt.Errorf("init_scale: %s is %s, want float32", v.Path(), t.DType())
+		}
+		values := tensors.MustCopyFlatData[float32](t)
+		for i := range values {
+			values[i] *= float32(factor)
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(values, t.Shape().Dimensions...)); err != nil {
+			return n, fmt.Errorf("init_scale: %s: %w", v.Path(), err)
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("init_scale: the model has no transformer encoder variables to scale (is it a transformer initialised with --init?)")
+	}
+	return n, nil
+}
+
 // Train trains a classifier as cfg says, writing into outDir: config.json, tokenizer.json,
 // checkpoints, metrics.jsonl and results.json. If outDir holds a resumable run with the same
 // config, it resumes it. Progress goes to progress (nil: silent).
