@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
 
 // Config is everything a training run depends on; it is saved as config.json beside the model.
@@ -232,6 +234,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: init_scale %g out of range [0, 1] (0 or 1: off; it shrinks a pretrained encoder)", c.InitScale)
 	case c.InitScale > 0 && c.InitScale < 1 && c.Init == "":
 		return fmt.Errorf("config: init_scale %g rescales a pretrained encoder, and there is none: add --init DIR or drop it", c.InitScale)
+	case c.Architecture == "transformer" && !slices.Contains(smodel.Poolings, c.Pooling):
+		return fmt.Errorf("config: pooling %q: want one of %s", c.Pooling, strings.Join(smodel.Poolings, ", "))
 	case c.SelectMetric != "accuracy" && c.SelectMetric != "f1" && c.SelectMetric != "roc_auc" && c.SelectMetric != "nll":
 		return fmt.Errorf("config: select_metric %q: want accuracy, f1, roc_auc or nll", c.SelectMetric)
 	}

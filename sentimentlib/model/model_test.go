@@ -36,7 +36,8 @@ func TestShapesAndPaddingInvariance(t *testing.T) {
 	for _, tc := range []struct {
 		arch, pooling string
 		window        int
-	}{{"transformer", "mean", 0}, {"transformer", "cls", 0}, {"transformer", "mean", 8}, {"ngrams", "mean", 0}} {
+	}{{"transformer", "mean", 0}, {"transformer", "cls", 0}, {"transformer", "mean", 8}, {"ngrams", "mean", 0},
+		{"transformer", "attention", 0}, {"transformer", "attention", 8}, {"transformer", "mean_max", 0}, {"transformer", "mean_max", 8}} {
 		fn, err := ModelFn(tc.arch)
 		if err != nil {
 			t.Fatal(err)
@@ -401,4 +402,81 @@ func TestDocumentPoolEmbeddings(t *testing.T) {
 		}
 	}()
 	_, _ = exec.Exec(forward, pos) // PretrainConfig.Validate refuses such a value before this
+}
+
+// TestPoolings checks the "attention" and "mean_max" poolings against sums written out by hand
+// on a small batch with padding, then that "attention" pooling starts as the plain mean (its
+// query starts at zero) and that an unknown pooling panics with a message naming the choices.
+func TestPoolings(t *testing.T) {
+	backend := compute.MustNew()
+	const B, L, D = 2, 4, 3
+	x := make([]float32, B*L*D)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)*1.7)) * 2
+	}
+	mask := []bool{true, true, true, false, true, false, false, false} // lengths 3 and 1
+	query := []float32{0.5, -1.5, 2}
+	exec := model.MustNewExec(backend, model.NewStore(), func(scope *model.Scope, x, mask *Node) []*Node {
+		s := scope.In("pool")
+		s.VariableWithValue("weights", query)
+		return []*Node{attentionPool(s, x, mask), maskedMax(x, mask)}
+	})
+	out := exec.MustExec(tensors.FromFlatDataAndDimensions(x, B, L, D), tensors.FromFlatDataAndDimensions(mask, B, L))
+	att, mx := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	for b := range B {
+		var scores []float64
+		var z float64
+		for l := range L {
+			if !mask[b*L+l] {
+				scores = append(scores, 0)
+				continue
+			}
+			var s float64
+			for d := range D {
+				s += float64(x[(b*L+l)*D+d] * query[d])
+			}
+			scores = append(scores, math.Exp(s))
+			z += math.Exp(s)
+		}
+		for d := range D {
+			var want float64
+			wantMax := math.Inf(-1)
+			for l := range L {
+				v := float64(x[(b*L+l)*D+d])
+				want += scores[l] / z * v
+				if mask[b*L+l] {
+					wantMax = math.Max(wantMax, v)
+				}
+			}
+			if got := float64(att[b*D+d]); math.Abs(got-want) > 1e-5 {
+				t.Errorf("attention pool [%d, %d] = %v, want %v", b, d, got, want)
+			}
+			if got := float64(mx[b*D+d]); got != float64(float32(wantMax)) {
+				t.Errorf("masked max [%d, %d] = %v, want %v", b, d, got, wantMax)
+			}
+		}
+	}
+
+	reviews := padded([][]int32{{2, 7, 9, 11, 3}, {2, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 12}}, 16)
+	logits := func(pooling string) []float32 {
+		store := newStore(pooling, 0)
+		store.SetParam(model.ParamInitialSeed, int64(5))
+		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) *Node {
+			return Transformer(scope.In("model"), tokens)
+		})
+		return tensors.MustCopyFlatData[float32](exec.MustExec(reviews)[0])
+	}
+	mean, attention := logits("mean"), logits("attention")
+	for i := range mean {
+		if math.Abs(float64(mean[i]-attention[i])) > 1e-5 {
+			t.Errorf("review %d: attention pooling at its zero initial query gives %v, mean pooling %v", i, attention[i], mean[i])
+		}
+	}
+
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "mean_max") {
+			t.Errorf("unknown pooling: panic %v, want one listing the poolings", r)
+		}
+	}()
+	logits("max")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/attention"
 	"github.com/gomlx/gomlx/ml/layers/norm"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
@@ -29,7 +30,7 @@ const (
 	ParamFFNDim       = "ffn_dim"
 	ParamDropout      = "dropout"
 	ParamMaxLen       = "max_len" // positions (tokens per review, [CLS] included)
-	ParamPooling      = "pooling" // "mean" or "cls"
+	ParamPooling      = "pooling" // "mean", "cls", "attention" or "mean_max" (see Poolings)
 	// ParamWindow > 0 makes attention local: the review is cut into windows of that many tokens
 	// and each token attends within its window only (0: global attention over the review).
 	ParamWindow       = "attention_window"
@@ -91,7 +92,7 @@ func dropout(scope *model.Scope, x *Node, rate float64) *Node {
 //
 //	x = embed(tokens) + position
 //	repeat num_layers: x += Dropout(SelfAttention(LN(x), padding mask)); x += Dropout(FFN(LN(x)))
-//	logit = Dense(pool(LN(x)))      pool: masked mean, or the [CLS] position
+//	logit = Dense(pool(LN(x)))      pool: see Poolings (masked mean by default)
 //
 // Padding never changes the output: attention ignores padded keys (sequence lengths), pooling
 // ignores padded positions, and everything else is position-wise.
@@ -140,8 +141,12 @@ func transformer(scope *model.Scope, tokens, alphas *Node) (logits, attributions
 		pooled = Reshape(Slice(x, AxisRange(), AxisRange(0, 1), AxisRange()), batchSize, dim)
 	case "mean":
 		pooled = maskedMean(x, e.mask, e.lengths)
+	case "attention":
+		pooled = attentionPool(scope.In("attention_pool"), x, e.mask)
+	case "mean_max":
+		pooled = Concatenate([]*Node{maskedMean(x, e.mask, e.lengths), maskedMax(x, e.mask)}, -1)
 	default:
-		panic(fmt.Sprintf("model: %q=%q: want \"mean\" or \"cls\"", ParamPooling, pooling))
+		panic(fmt.Sprintf("model: %q=%q: want one of %q", ParamPooling, pooling, Poolings))
 	}
 	rate := model.GetParamOr(scope, ParamDropout, 0.1)
 	logits = Reshape(layers.DenseWithBias(scope.In("head"), dropout(scope.In("head_dropout"), pooled, rate), 1), batchSize)
@@ -334,6 +339,34 @@ func MLMLoss(logits, targets, weights *Node) (loss, correct *Node) {
 	hit := ConvertDType(Equal(ArgMax(logits, -1, targets.DType()), targets), logits.DType())
 	correct = ReduceAllSum(Mul(hit, w))
 	return loss, correct
+}
+
+// Poolings are the values of ParamPooling: how the classifier turns the encoder's final states
+// [B, L, D] into one vector per review.
+//   - "mean": the mean over the review's tokens (the default).
+//   - "cls": the state of a [CLS] token prepended to the review.
+//   - "attention": a weighted mean, with weights softmax_t(w·x_t) over the review's tokens
+//     (attention pooling with one learned query w, as in Yang et al. 2016's hierarchical
+//     attention networks). w starts at zero, so training starts from the plain mean and learns
+//     to weigh the tokens that decide the review above the rest.
+//   - "mean_max": the mean and the per-feature max over the tokens, concatenated (2D wide;
+//     ULMFiT's concat pooling, Howard & Ruder 2018, without its last state): the max lets one
+//     strong cue anywhere in a long review count fully.
+var Poolings = []string{"mean", "cls", "attention", "mean_max"}
+
+// attentionPool is the "attention" pooling of x [B, L, D] over the real positions of mask [B, L].
+func attentionPool(scope *model.Scope, x, mask *Node) *Node {
+	g := x.Graph()
+	dim := x.Shape().Dimensions[2]
+	w := scope.WithInitializer(initializer.Zero).VariableWithShape("weights", shapes.Make(x.DType(), dim)).NodeValue(g)
+	scores := Einsum("bld,d->bl", x, w)
+	weights := MaskedSoftmax(scores, mask, -1) // 0 on padding
+	return Einsum("bl,bld->bd", weights, x)
+}
+
+// maskedMax is the per-feature max of x [B, L, D] over the real positions of mask [B, L].
+func maskedMax(x, mask *Node) *Node {
+	return MaskedReduceMax(x, BroadcastToDims(InsertAxes(mask, -1), x.Shape().Dimensions...), 1)
 }
 
 // maskedMean averages x [B, L, D] over the real (unmasked) positions.
