@@ -34,7 +34,7 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"layer_lr_decay", "-0.1", "layer_lr_decay"},
 		{"init_scale", "1.5", "init_scale"},
 		{"init_scale", "0.25", "--init"}, // no pretrained encoder to scale
-		{"pooling", "max", "mean_max"}, // the error lists the poolings
+		{"pooling", "max", "mean_max"},   // the error lists the poolings
 		{"loss.length_alpha", "-9", "length"},
 	} {
 		cfg, _ := Preset("default", false)
