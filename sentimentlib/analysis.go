@@ -65,7 +65,7 @@ func (p *Predictor) splitReviews(ctx context.Context, split, cacheDir string) ([
 		cfg.Data.CacheDir = cacheDir
 	}
 	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+		Seed: cfg.Data.SplitSeed, ValidationBlock: cfg.Data.ValidationBlock, SkipUnsupervised: true, Offline: cfg.Data.Offline})
 	if err != nil {
 		return nil, err
 	}

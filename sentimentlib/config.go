@@ -1,6 +1,7 @@
 package sentimentlib
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
@@ -90,7 +92,8 @@ type Config struct {
 
 // InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
 // copies the encoder's shape (width, layers, heads, FFN width, positions, attention window) and
-// vocabulary size, which must match the pretrained weights.
+// vocabulary size, which must match the pretrained weights, and the train/validation split
+// whose training text the encoder read (validation_fraction, split_seed, validation_block).
 func (c *Config) InitFrom(dir string) error {
 	var pc PretrainConfig
 	if err := readJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
@@ -102,6 +105,7 @@ func (c *Config) InitFrom(dir string) error {
 	c.Init, c.Architecture = dir, "transformer"
 	c.Dim, c.Layers, c.Heads, c.FFNDim = pc.Dim, pc.Layers, pc.Heads, pc.FFNDim
 	c.MaxLen, c.AttentionWindow, c.Data.VocabSize = pc.MaxLen, pc.AttentionWindow, pc.Data.VocabSize
+	c.Data.ValidationFraction, c.Data.SplitSeed, c.Data.ValidationBlock = pc.Data.ValidationFraction, pc.Data.SplitSeed, pc.Data.ValidationBlock
 	c.HeadTokens = min(c.HeadTokens, c.MaxLen)
 	return nil
 }
@@ -127,6 +131,15 @@ func (c Config) checkInit() error {
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("init: the configuration does not fit the encoder pretrained in %s: %s; let InitFrom (train --init) set them", c.Init, strings.Join(diffs, ", "))
+	}
+	// The encoder read the training split's text: it must be this run's training split, or
+	// it has read this run's validation reviews.
+	split := func(d DataConfig) string {
+		return fmt.Sprintf("validation_fraction %g, split_seed %d, validation_block %d", cmp.Or(d.ValidationFraction, imdb.DefaultValidationFraction),
+			cmp.Or(d.SplitSeed, imdb.DefaultSeed), d.ValidationBlock)
+	}
+	if got, want := split(c.Data), split(pc.Data); got != want {
+		return fmt.Errorf("init: the encoder in %s was pretrained on the training split of another train/validation split (%s; this run: %s), so it has read some of this run's validation reviews; fine-tune with its split's data.* settings, or pretrain again with this run's", c.Init, want, got)
 	}
 	return nil
 }
@@ -230,6 +243,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: layer_lr_decay %g out of range [0, 1] (0 or 1: off; 0.8 is common)", c.LayerLRDecay)
 	case c.LayerLRDecay > 0 && c.LayerLRDecay < 1 && c.Architecture != "transformer":
 		return fmt.Errorf("config: layer_lr_decay %g applies to the transformer's layers; architecture %q has none (set it to 0)", c.LayerLRDecay, c.Architecture)
+	case c.Data.ValidationBlock < 0:
+		return fmt.Errorf("config: data.validation_block %d must be 0 (single reviews) or positive (for example 250)", c.Data.ValidationBlock)
 	case c.InitScale < 0 || c.InitScale > 1:
 		return fmt.Errorf("config: init_scale %g out of range [0, 1] (0 or 1: off; it shrinks a pretrained encoder)", c.InitScale)
 	case c.InitScale > 0 && c.InitScale < 1 && c.Init == "":

@@ -22,6 +22,10 @@ type DataConfig struct {
 	ValidationFraction float64 `json:"validation_fraction"`
 	// SplitSeed of the stratified train/validation split (default imdb.DefaultSeed).
 	SplitSeed uint64 `json:"split_seed"`
+	// ValidationBlock > 0 holds out runs of that many consecutive training reviews instead of
+	// single ones (imdb.BlockSplit), so validation, like test, holds mostly movies that training
+	// does not (0: single reviews, as before).
+	ValidationBlock int `json:"validation_block,omitempty"`
 	// VocabSize of the tokenizer (default 30,000).
 	VocabSize int `json:"vocab_size"`
 	// WithUnsupervised also reads and encodes the 50,000 unlabeled reviews.
@@ -43,7 +47,7 @@ type Prepared struct {
 // split in parallel.
 func PrepareData(ctx context.Context, cfg DataConfig) (*Prepared, error) {
 	data, err := imdb.Load(ctx, imdb.Options{
-		CacheDir: cfg.CacheDir, ValidationFraction: cfg.ValidationFraction, Seed: cfg.SplitSeed,
+		CacheDir: cfg.CacheDir, ValidationFraction: cfg.ValidationFraction, Seed: cfg.SplitSeed, ValidationBlock: cfg.ValidationBlock,
 		SkipUnsupervised: !cfg.WithUnsupervised, Offline: cfg.Offline,
 	})
 	if err != nil {
@@ -129,15 +133,27 @@ type DataStats struct {
 	CacheDir           string       `json:"cache_dir"`
 	ValidationFraction float64      `json:"validation_fraction"`
 	SplitSeed          uint64       `json:"split_seed"`
+	ValidationBlock    int          `json:"validation_block,omitempty"`
 	VocabSize          int          `json:"vocab_size"`
 	TokenizerTrainedOn string       `json:"tokenizer_trained_on"`
 	Splits             []SplitStats `json:"splits"`
+	// NeighbourSharing is imdb.NeighbourSharing of the source train split (train and
+	// validation) at each of NeighbourDistances: how much the source order groups a movie's
+	// reviews, which is why data.validation_block exists.
+	NeighbourSharing []float64 `json:"neighbour_sharing"`
 }
+
+// NeighbourDistances are the distances of DataStats.NeighbourSharing.
+var NeighbourDistances = []int{1, 10, 1000}
 
 // ComputeDataStats computes split sizes, label balance, length percentiles and tokenizer coverage.
 func ComputeDataStats(p *Prepared) DataStats {
 	st := DataStats{CacheDir: p.Data.CacheDir, ValidationFraction: p.Data.ValidationFraction,
-		SplitSeed: p.Data.Seed, VocabSize: p.Tokenizer.VocabSize(), TokenizerTrainedOn: "train"}
+		SplitSeed: p.Data.Seed, ValidationBlock: p.Data.ValidationBlock, VocabSize: p.Tokenizer.VocabSize(), TokenizerTrainedOn: "train"}
+	labelled := append(slices.Clone(p.Data.Train), p.Data.Validation...)
+	for _, d := range NeighbourDistances {
+		st.NeighbourSharing = append(st.NeighbourSharing, imdb.NeighbourSharing(labelled, d))
+	}
 	add := func(name string, reviews []imdb.Review, ids [][]int32) {
 		if len(reviews) == 0 {
 			return
@@ -212,12 +228,21 @@ func (st DataStats) tables() []statsTable {
 		rows = append(rows, []string{s.Name, fmt.Sprintf("%.2f%%", 100*s.WordCoverage),
 			fmt.Sprintf("%.3f%%", 100*s.UnkRate), fmt.Sprintf("%.3f", s.TokensPerWord)})
 	}
-	return append(out, statsTable{"tokenizer coverage", rows})
+	out = append(out, statsTable{"tokenizer coverage", rows})
+	rows = [][]string{{"reviews apart in the source train split", "same-label pairs sharing a word found in 2-10 reviews"}}
+	for i, share := range st.NeighbourSharing {
+		rows = append(rows, []string{fmt.Sprint(NeighbourDistances[i]), fmt.Sprintf("%.2f%%", 100*share)})
+	}
+	return append(out, statsTable{"movies in the source order (neighbours share rare words: reviews of one movie; data.validation_block)", rows})
 }
 
 func (st DataStats) header() string {
-	return fmt.Sprintf("IMDB (stanfordnlp/imdb, plain_text) from %s\nvalidation: %.0f%% of train, stratified, seed %d; tokenizer: %d tokens, trained on the %s split only\n",
-		st.CacheDir, st.ValidationFraction*100, st.SplitSeed, st.VocabSize, st.TokenizerTrainedOn)
+	how := "single reviews"
+	if st.ValidationBlock > 0 {
+		how = fmt.Sprintf("runs of %d consecutive reviews", st.ValidationBlock)
+	}
+	return fmt.Sprintf("IMDB (stanfordnlp/imdb, plain_text) from %s\nvalidation: %.0f%% of train, stratified, %s, seed %d; tokenizer: %d tokens, trained on the %s split only\n",
+		st.CacheDir, st.ValidationFraction*100, how, st.SplitSeed, st.VocabSize, st.TokenizerTrainedOn)
 }
 
 // String formats the statistics as readable tables.

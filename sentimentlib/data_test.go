@@ -80,6 +80,12 @@ func TestDataStatsOnFixture(t *testing.T) {
 	if !strings.Contains(st.String(), "validation") {
 		t.Error("table lacks the validation row")
 	}
+	// The source-order table: imdb.NeighbourSharing of train and validation together.
+	all := append(slices.Clone(p.Data.Train), p.Data.Validation...)
+	if len(st.NeighbourSharing) != len(NeighbourDistances) || st.NeighbourSharing[0] != imdb.NeighbourSharing(all, 1) ||
+		!strings.Contains(st.String(), "movies in the source order") {
+		t.Errorf("neighbour sharing %v at distances %v:\n%s", st.NeighbourSharing, NeighbourDistances, st.String())
+	}
 	md := st.Markdown()
 	if !strings.Contains(md, "| train | 270 | 135 | 135 | 50.0 |") || !strings.Contains(md, "|---|---:|") || !strings.Contains(md, "**tokenizer coverage**") {
 		t.Errorf("markdown tables:\n%s", md)

@@ -35,6 +35,7 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"init_scale", "1.5", "init_scale"},
 		{"init_scale", "0.25", "--init"}, // no pretrained encoder to scale
 		{"pooling", "max", "mean_max"},   // the error lists the poolings
+		{"data.validation_block", "-1", "validation_block"},
 		{"loss.length_alpha", "-9", "length"},
 	} {
 		cfg, _ := Preset("default", false)

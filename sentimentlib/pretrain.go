@@ -261,7 +261,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	}
 
 	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, Offline: cfg.Data.Offline})
+		Seed: cfg.Data.SplitSeed, ValidationBlock: cfg.Data.ValidationBlock, Offline: cfg.Data.Offline})
 	if err != nil {
 		return nil, err
 	}

@@ -160,6 +160,39 @@ func TestPretrainResumeAndInit(t *testing.T) {
 	if err := ft.InitFrom(t.TempDir()); err == nil || !strings.Contains(err.Error(), "sentiment pretrain") {
 		t.Errorf("init from an empty directory: %v", err)
 	}
+
+	// The encoder read its split's training text, so fine-tuning takes that split: InitFrom
+	// copies it, and Train refuses another one, whose validation reviews the encoder has read.
+	for _, change := range []func(*Config){
+		func(c *Config) { c.Data.SplitSeed = 99 },
+		func(c *Config) { c.Data.ValidationBlock = 5 },
+		func(c *Config) { c.Data.ValidationFraction = 0.2 },
+	} {
+		other := ft
+		change(&other)
+		if _, err := Train(context.Background(), other, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "read some of this run's validation reviews") {
+			t.Errorf("fine-tuning on another split (%+v): %v", other.Data, err)
+		}
+	}
+	var pc PretrainConfig
+	if err := readJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
+		t.Fatal(err)
+	}
+	pc.Data.SplitSeed, pc.Data.ValidationBlock, pc.Data.ValidationFraction = 3, 7, 0.15
+	blocked := t.TempDir()
+	if err := writeJSON(filepath.Join(blocked, ConfigFile), pc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(blocked, EncoderCheckpoint), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fromBlocked := ft
+	if err := fromBlocked.InitFrom(blocked); err != nil {
+		t.Fatal(err)
+	}
+	if d := fromBlocked.Data; d.SplitSeed != 3 || d.ValidationBlock != 7 || d.ValidationFraction != 0.15 {
+		t.Errorf("InitFrom left the split at %+v, want the encoder's (seed 3, block 7, fraction 0.15)", d)
+	}
 }
 
 // readValidationLines returns the held-out MLM losses of a pretraining run's metrics.jsonl.

@@ -298,7 +298,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 
 	// Data: the tokenizer is trained on the training split only (or reloaded when resuming).
 	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+		Seed: cfg.Data.SplitSeed, ValidationBlock: cfg.Data.ValidationBlock, SkipUnsupervised: true, Offline: cfg.Data.Offline})
 	if err != nil {
 		return nil, err
 	}

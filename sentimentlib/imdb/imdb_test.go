@@ -2,6 +2,7 @@ package imdb
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -217,5 +218,100 @@ func TestWrongColumns(t *testing.T) {
 	_, err = Load(context.Background(), Options{CacheDir: cache, Offline: true})
 	if err == nil || !strings.Contains(err.Error(), `"text"`) || !strings.Contains(err.Error(), file) {
 		t.Errorf("error %v should name the missing column \"text\" and the file", err)
+	}
+}
+
+// TestBlockSplit: the same per-label counts as StratifiedSplit; every review exactly once; the
+// validation reviews of each label form runs of consecutive indices that start on a multiple
+// of the block (counted within the label), at most one of them cut short; the split is
+// reproducible from the seed and changes with it; Load uses it when ValidationBlock is set.
+func TestBlockSplit(t *testing.T) {
+	var reviews []Review
+	for i := range 2000 { // 1,500 negative then 500 positive, in the source order
+		reviews = append(reviews, Review{Text: "x", Label: min(1, i/1500), Index: i})
+	}
+	const block = 40
+	train, val, err := BlockSplit(reviews, 0.1, block, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vn, vp := CountLabels(val)
+	tn, tp := CountLabels(train)
+	if vn != 150 || vp != 50 || tn != 1350 || tp != 450 {
+		t.Errorf("validation %d/%d train %d/%d, want 150/50 and 1350/450", vn, vp, tn, tp)
+	}
+	all := append(indices(train), indices(val)...)
+	slices.Sort(all)
+	for i, idx := range all {
+		if idx != i {
+			t.Fatalf("review %d appears %s", i, map[bool]string{true: "twice", false: "in neither split"}[idx < i])
+		}
+	}
+	// Runs within each label: negatives are indices 0..1499, positives 1500..1999.
+	for label, span := range [][2]int{{0, 1500}, {1500, 500}} {
+		first, last := span[0], span[1]-1 // the label's first index, and its last one counted within the label
+		var idx []int
+		for _, r := range val {
+			if r.Label == label {
+				idx = append(idx, r.Index-first)
+			}
+		}
+		slices.Sort(idx)
+		short := 0
+		for start := 0; start < len(idx); {
+			end := start + 1
+			for end < len(idx) && idx[end] == idx[end-1]+1 && idx[end]%block != 0 {
+				end++
+			}
+			if idx[start]%block != 0 {
+				t.Errorf("label %d: a validation run starts at %d, not at a block boundary", label, idx[start])
+			}
+			if n := end - start; n != block && idx[end-1] != last { // the label's last run may be short
+				short++
+			}
+			start = end
+		}
+		if short > 1 {
+			t.Errorf("label %d: %d validation runs shorter than the block, want at most 1", label, short)
+		}
+	}
+	_, again, _ := BlockSplit(reviews, 0.1, block, 7)
+	_, other, _ := BlockSplit(reviews, 0.1, block, 8)
+	if !slices.Equal(indices(val), indices(again)) || slices.Equal(indices(val), indices(other)) {
+		t.Error("BlockSplit: the same seed must give the same split, another seed another one")
+	}
+	if _, _, err := BlockSplit(reviews, 0.1, 0, 7); err == nil || !strings.Contains(err.Error(), "block") {
+		t.Errorf("block 0: error %v, want one naming the block", err)
+	}
+
+	d := loadFixture(t, Options{ValidationBlock: 3})
+	want, wantVal, err := BlockSplit(append(append([]Review{}, d.Train...), d.Validation...), d.ValidationFraction, 3, d.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ValidationBlock != 3 || !slices.Equal(indices(d.Validation), indices(wantVal)) || len(d.Train) != len(want) {
+		t.Errorf("Load with ValidationBlock 3 did not use BlockSplit (validation %v, want %v)", indices(d.Validation), indices(wantVal))
+	}
+}
+
+// TestNeighbourSharing on eleven reviews written out: "zebra", "common" and "quokka" are each in
+// two reviews (rare), "film", in all eleven, is too common, and "ox" is too short.
+func TestNeighbourSharing(t *testing.T) {
+	texts := []string{"zebra film ox", "Zebra! film ox", "common film", "common film", "quokka film", "quokka film",
+		"film", "film", "film", "film", "film"}
+	labels := []int{0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1}
+	var reviews []Review
+	for i := range texts {
+		reviews = append(reviews, Review{Text: texts[i], Label: labels[i], Index: 10 + i})
+	}
+	slices.Reverse(reviews) // the source order comes from Index, not the slice order
+	// Distance 1: same-label pairs (0,1) (1,2) (2,3) (6,7) (7,8) (8,9) (9,10); (0,1) shares zebra,
+	// (2,3) shares common; (4,5) share quokka but differ in label. 2 of 7.
+	if got := NeighbourSharing(reviews, 1); math.Abs(got-2.0/7) > 1e-12 {
+		t.Errorf("distance 1: %v, want 2/7", got)
+	}
+	// Distance 2: same-label pairs (0,2) (1,3) (3,5) (4,6) (6,8) (7,9) (8,10); none shares a rare word.
+	if got := NeighbourSharing(reviews, 2); got != 0 {
+		t.Errorf("distance 2: %v, want 0", got)
 	}
 }
