@@ -210,13 +210,13 @@ func StratifiedSplit(reviews []Review, frac float64, seed uint64) (train, valida
 // and whole runs, chosen by a shuffle seeded with seed, go to validation until round(frac*n)
 // reviews of that label are held out (the last run chosen may go in part).
 //
-// Why: the Hugging Face copy of IMDB keeps a movie's reviews of one label next to each other
-// (the dataset has at most 30 reviews per movie, and its test movies are disjoint from its
-// training movies). Two neighbouring training reviews share a rare word (one found in 2 to 10
-// reviews) 150 times as often as two reviews 1,000 apart. A split of single reviews puts most
-// validation reviews beside reviews of the same movie in training, so validation rewards
-// remembering movies, which test, with its unseen movies, does not. Runs of 250 reviews cut a
-// movie only at their two ends.
+// Why: the Hugging Face copy of IMDB keeps a movie's reviews of one label next to each other.
+// The dataset has at most 30 reviews per movie, and its test movies are disjoint from its
+// training movies. 14.9% of neighbouring training reviews share a rare word (one found in 2 to
+// 10 reviews), against 0.07% of reviews 1,000 apart (`sentiment data`). A split of single
+// reviews puts most validation reviews beside reviews of the same movie in training, so
+// validation rewards remembering movies, which test, with its unseen movies, does not. Runs of
+// 250 reviews cut a movie only at their two ends.
 func BlockSplit(reviews []Review, frac float64, block int, seed uint64) (train, validation []Review, err error) {
 	if frac < 0 || frac >= 1 {
 		return nil, nil, fmt.Errorf("imdb: validation fraction %g must be in [0, 1)", frac)
