@@ -64,8 +64,7 @@ func (p *Predictor) splitReviews(ctx context.Context, split, cacheDir string) ([
 	if cacheDir != "" {
 		cfg.Data.CacheDir = cacheDir
 	}
-	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, ValidationBlock: cfg.Data.ValidationBlock, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	data, err := cfg.Data.load(ctx, false)
 	if err != nil {
 		return nil, err
 	}

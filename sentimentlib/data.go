@@ -43,13 +43,17 @@ type Prepared struct {
 	Train, Validation, Test, Unsupervised [][]int32
 }
 
+// load reads IMDB as the configuration says: its cache, train/validation split and offline
+// mode, with the unlabeled reviews when unlabeled is true.
+func (cfg DataConfig) load(ctx context.Context, unlabeled bool) (*imdb.Data, error) {
+	return imdb.Load(ctx, imdb.Options{CacheDir: cfg.CacheDir, ValidationFraction: cfg.ValidationFraction, Seed: cfg.SplitSeed,
+		ValidationBlock: cfg.ValidationBlock, SkipUnsupervised: !unlabeled, Offline: cfg.Offline})
+}
+
 // PrepareData loads IMDB, trains the tokenizer on the training split only, and encodes every
 // split in parallel.
 func PrepareData(ctx context.Context, cfg DataConfig) (*Prepared, error) {
-	data, err := imdb.Load(ctx, imdb.Options{
-		CacheDir: cfg.CacheDir, ValidationFraction: cfg.ValidationFraction, Seed: cfg.SplitSeed, ValidationBlock: cfg.ValidationBlock,
-		SkipUnsupervised: !cfg.WithUnsupervised, Offline: cfg.Offline,
-	})
+	data, err := cfg.load(ctx, cfg.WithUnsupervised)
 	if err != nil {
 		return nil, err
 	}

@@ -260,8 +260,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 		return done, err
 	}
 
-	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, ValidationBlock: cfg.Data.ValidationBlock, Offline: cfg.Data.Offline})
+	data, err := cfg.Data.load(ctx, true)
 	if err != nil {
 		return nil, err
 	}

@@ -297,8 +297,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	}
 
 	// Data: the tokenizer is trained on the training split only (or reloaded when resuming).
-	data, err := imdb.Load(ctx, imdb.Options{CacheDir: cfg.Data.CacheDir, ValidationFraction: cfg.Data.ValidationFraction,
-		Seed: cfg.Data.SplitSeed, ValidationBlock: cfg.Data.ValidationBlock, SkipUnsupervised: true, Offline: cfg.Data.Offline})
+	data, err := cfg.Data.load(ctx, false)
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,7 @@ type dataFlags struct {
 	cacheDir   string
 	validation float64
 	splitSeed  uint64
+	block      int
 	vocabSize  int
 }
 
@@ -122,12 +123,13 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.cacheDir, "hf-cache", "", "Hugging Face hub cache directory (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)")
 	fs.Float64Var(&d.validation, "validation", 0.1, "fraction of the training reviews held out for validation")
 	fs.Uint64Var(&d.splitSeed, "split-seed", 42, "seed of the stratified train/validation split")
+	fs.IntVar(&d.block, "validation-block", 0, "hold out runs of this many consecutive reviews, which keep a movie's reviews on one side, instead of single reviews (0), e.g. 250")
 	fs.IntVar(&d.vocabSize, "vocab-size", 30000, "tokenizer vocabulary size")
 }
 
 func (d *dataFlags) config() sentimentlib.DataConfig {
 	return sentimentlib.DataConfig{CacheDir: d.cacheDir, ValidationFraction: d.validation,
-		SplitSeed: d.splitSeed, VocabSize: d.vocabSize}
+		SplitSeed: d.splitSeed, ValidationBlock: d.block, VocabSize: d.vocabSize}
 }
 
 func parse(fs *flag.FlagSet, args []string) error {

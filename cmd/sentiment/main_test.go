@@ -60,6 +60,30 @@ func TestErrorsAreMessagesNotPanics(t *testing.T) {
 	if err := run(context.Background(), []string{"data", "--bogus"}, &out, &errb); err == nil {
 		t.Error("unknown flag: want an error")
 	}
+	// Refused before any reading: the cache here is empty.
+	if err := run(context.Background(), []string{"data", "--hf-cache", t.TempDir(), "--validation-block", "-3"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "validation block -3") {
+		t.Errorf("negative --validation-block: %v, want an error naming it", err)
+	}
+}
+
+// TestDataValidationBlock: `data --validation-block` reports the block split, and its
+// validation reviews differ from the default split's.
+func TestDataValidationBlock(t *testing.T) {
+	report := func(args ...string) string {
+		var out, errb bytes.Buffer
+		args = append([]string{"data", "--hf-cache", "../../data/hf-cache", "--vocab-size", "3000"}, args...)
+		if err := run(context.Background(), args, &out, &errb); err != nil {
+			t.Fatalf("%v: %s", err, errb.String())
+		}
+		return out.String()
+	}
+	single, blocks := report(), report("--validation-block", "5")
+	if !strings.Contains(single, "stratified, single reviews") || !strings.Contains(blocks, "runs of 5 consecutive reviews") {
+		t.Errorf("headers:\n%s\n%s", single, blocks)
+	}
+	if single == blocks {
+		t.Error("--validation-block 5 gave the same report as single reviews")
+	}
 }
 
 // TestTrainEvalPredictCalibrate runs the commands end to end on the fixture with a tiny model:

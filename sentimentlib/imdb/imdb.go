@@ -128,6 +128,9 @@ func Load(ctx context.Context, opts Options) (*Data, error) {
 	if frac >= 1 {
 		return nil, fmt.Errorf("imdb: validation fraction %g must be below 1 (for example 0.1)", frac)
 	}
+	if opts.ValidationBlock < 0 {
+		return nil, fmt.Errorf("imdb: validation block %d must be 0 (single reviews) or positive (for example 250)", opts.ValidationBlock)
+	}
 	seed := opts.Seed
 	if seed == 0 {
 		seed = DefaultSeed
@@ -151,9 +154,6 @@ func Load(ctx context.Context, opts Options) (*Data, error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-	if opts.ValidationBlock < 0 {
-		return nil, fmt.Errorf("imdb: validation block %d must be 0 (single reviews) or positive (for example 250)", opts.ValidationBlock)
 	}
 	data := &Data{CacheDir: cacheDir, ValidationFraction: frac, Seed: seed, ValidationBlock: opts.ValidationBlock, Test: results[1]}
 	if len(results) > 2 {
@@ -180,21 +180,12 @@ func Load(ctx context.Context, opts Options) (*Data, error) {
 // reviews of each label for validation, chosen by a shuffle seeded with seed. Both outputs are
 // shuffled (so labels are mixed) and reproducible from the seed.
 func StratifiedSplit(reviews []Review, frac float64, seed uint64) (train, validation []Review, err error) {
-	if frac < 0 || frac >= 1 {
-		return nil, nil, fmt.Errorf("imdb: validation fraction %g must be in [0, 1)", frac)
-	}
-	byLabel := map[int][]Review{}
-	for _, r := range reviews {
-		if r.Label != Negative && r.Label != Positive {
-			return nil, nil, fmt.Errorf("imdb: review %d has label %d: only labelled (0/1) reviews can be split", r.Index, r.Label)
-		}
-		byLabel[r.Label] = append(byLabel[r.Label], r)
+	groups, err := byLabel(reviews, frac)
+	if err != nil {
+		return nil, nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x1db5eed))
-	for _, label := range []int{Negative, Positive} {
-		group := byLabel[label]
-		// Sort first so the split depends only on the reviews and the seed, not on file order.
-		slices.SortFunc(group, func(a, b Review) int { return cmp.Compare(a.Index, b.Index) })
+	for _, group := range groups {
 		rng.Shuffle(len(group), func(i, j int) { group[i], group[j] = group[j], group[i] })
 		nVal := int(frac*float64(len(group)) + 0.5)
 		validation = append(validation, group[:nVal]...)
@@ -203,6 +194,25 @@ func StratifiedSplit(reviews []Review, frac float64, seed uint64) (train, valida
 	rng.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
 	rng.Shuffle(len(validation), func(i, j int) { validation[i], validation[j] = validation[j], validation[i] })
 	return train, validation, nil
+}
+
+// byLabel checks a split's arguments and returns the negative and the positive reviews, each
+// sorted by Index, so a split depends only on the reviews and its seed, not on file order.
+func byLabel(reviews []Review, frac float64) ([2][]Review, error) {
+	var groups [2][]Review
+	if frac < 0 || frac >= 1 {
+		return groups, fmt.Errorf("imdb: validation fraction %g must be in [0, 1)", frac)
+	}
+	for _, r := range reviews {
+		if r.Label != Negative && r.Label != Positive {
+			return groups, fmt.Errorf("imdb: review %d has label %d: only labelled (0/1) reviews can be split", r.Index, r.Label)
+		}
+		groups[r.Label] = append(groups[r.Label], r)
+	}
+	for _, g := range groups {
+		slices.SortFunc(g, func(a, b Review) int { return cmp.Compare(a.Index, b.Index) })
+	}
+	return groups, nil
 }
 
 // BlockSplit is StratifiedSplit holding out runs of block consecutive reviews (in the source
@@ -218,23 +228,15 @@ func StratifiedSplit(reviews []Review, frac float64, seed uint64) (train, valida
 // validation rewards remembering movies, which test, with its unseen movies, does not. Runs of
 // 250 reviews cut a movie only at their two ends.
 func BlockSplit(reviews []Review, frac float64, block int, seed uint64) (train, validation []Review, err error) {
-	if frac < 0 || frac >= 1 {
-		return nil, nil, fmt.Errorf("imdb: validation fraction %g must be in [0, 1)", frac)
-	}
 	if block < 1 {
 		return nil, nil, fmt.Errorf("imdb: validation block %d must be at least 1", block)
 	}
-	byLabel := map[int][]Review{}
-	for _, r := range reviews {
-		if r.Label != Negative && r.Label != Positive {
-			return nil, nil, fmt.Errorf("imdb: review %d has label %d: only labelled (0/1) reviews can be split", r.Index, r.Label)
-		}
-		byLabel[r.Label] = append(byLabel[r.Label], r)
+	groups, err := byLabel(reviews, frac)
+	if err != nil {
+		return nil, nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xb10c5eed))
-	for _, label := range []int{Negative, Positive} {
-		group := byLabel[label]
-		slices.SortFunc(group, func(a, b Review) int { return cmp.Compare(a.Index, b.Index) })
+	for _, group := range groups {
 		var runs [][]Review
 		for start := 0; start < len(group); start += block {
 			runs = append(runs, group[start:min(start+block, len(group))])

@@ -315,3 +315,11 @@ func TestNeighbourSharing(t *testing.T) {
 		t.Errorf("distance 2: %v, want 0", got)
 	}
 }
+
+// TestLoadRefusesANegativeBlock before reading anything (the cache directory is empty).
+func TestLoadRefusesANegativeBlock(t *testing.T) {
+	_, err := Load(context.Background(), Options{CacheDir: t.TempDir(), Offline: true, ValidationBlock: -1})
+	if err == nil || !strings.Contains(err.Error(), "validation block -1") {
+		t.Errorf("ValidationBlock -1: %v, want an error naming it", err)
+	}
+}
