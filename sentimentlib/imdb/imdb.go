@@ -220,8 +220,8 @@ func byLabel(reviews []Review, frac float64) ([2][]Review, error) {
 // and whole runs, chosen by a shuffle seeded with seed, go to validation until round(frac*n)
 // reviews of that label are held out (the last run chosen may go in part).
 //
-// Why: the Hugging Face copy of IMDB keeps a movie's reviews of one label next to each other.
-// The dataset has at most 30 reviews per movie, and its test movies are disjoint from its
+// Why: the Hugging Face copy of IMDB mostly keeps a movie's reviews of one label next to each
+// other. The dataset has at most 30 reviews per movie, and its test movies are disjoint from its
 // training movies. 14.9% of neighbouring training reviews share a rare word (one found in 2 to
 // 10 reviews), against 0.07% of reviews 1,000 apart (`sentiment data`). A split of single
 // reviews puts most validation reviews beside reviews of the same movie in training, so
