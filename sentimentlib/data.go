@@ -154,10 +154,7 @@ var NeighbourDistances = []int{1, 10, 1000}
 func ComputeDataStats(p *Prepared) DataStats {
 	st := DataStats{CacheDir: p.Data.CacheDir, ValidationFraction: p.Data.ValidationFraction,
 		SplitSeed: p.Data.Seed, ValidationBlock: p.Data.ValidationBlock, VocabSize: p.Tokenizer.VocabSize(), TokenizerTrainedOn: "train"}
-	labelled := append(slices.Clone(p.Data.Train), p.Data.Validation...)
-	for _, d := range NeighbourDistances {
-		st.NeighbourSharing = append(st.NeighbourSharing, imdb.NeighbourSharing(labelled, d))
-	}
+	st.NeighbourSharing = imdb.NeighbourSharing(append(slices.Clone(p.Data.Train), p.Data.Validation...), NeighbourDistances...)
 	add := func(name string, reviews []imdb.Review, ids [][]int32) {
 		if len(reviews) == 0 {
 			return

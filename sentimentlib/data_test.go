@@ -82,7 +82,7 @@ func TestDataStatsOnFixture(t *testing.T) {
 	}
 	// The source-order table: imdb.NeighbourSharing of train and validation together.
 	all := append(slices.Clone(p.Data.Train), p.Data.Validation...)
-	if len(st.NeighbourSharing) != len(NeighbourDistances) || st.NeighbourSharing[0] != imdb.NeighbourSharing(all, 1) ||
+	if len(st.NeighbourSharing) != len(NeighbourDistances) || st.NeighbourSharing[0] != imdb.NeighbourSharing(all, 1)[0] ||
 		!strings.Contains(st.String(), "movies in the source order") {
 		t.Errorf("neighbour sharing %v at distances %v:\n%s", st.NeighbourSharing, NeighbourDistances, st.String())
 	}

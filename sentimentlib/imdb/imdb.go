@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -255,12 +256,13 @@ func BlockSplit(reviews []Review, frac float64, block int, seed uint64) (train, 
 	return train, validation, nil
 }
 
-// NeighbourSharing is the fraction of pairs of reviews distance apart in the source order (by
-// Index), among pairs of the same label, that share a rare word: a lower-cased word of 4 or more
-// letters found in 2 to 10 of the reviews. Reviews of one movie share names that no other
-// review uses, so a value far above that of distant pairs means the order keeps a movie's
-// reviews together (see BlockSplit). Pairs are i and i+distance for every i.
-func NeighbourSharing(reviews []Review, distance int) float64 {
+// NeighbourSharing returns, for each distance, the fraction of pairs of reviews that far apart
+// in the source order (by Index), among pairs of the same label, that share a rare word: a
+// lower-cased word of 4 or more letters found in 2 to 10 of the reviews. Reviews of one movie
+// share names that no other review uses, so a value far above that of distant pairs means the
+// order keeps a movie's reviews together (see BlockSplit). Pairs are i and i+distance for every
+// i. The reviews are read once for all distances.
+func NeighbourSharing(reviews []Review, distances ...int) []float64 {
 	sorted := slices.Clone(reviews)
 	slices.SortFunc(sorted, func(a, b Review) int { return cmp.Compare(a.Index, b.Index) })
 	words := make([]map[string]bool, len(sorted))
@@ -274,24 +276,29 @@ func NeighbourSharing(reviews []Review, distance int) float64 {
 			}
 		}
 	}
-	var pairs, shared int
-	for i := 0; i+distance < len(sorted); i++ {
-		a, b := words[i], words[i+distance]
-		if sorted[i].Label != sorted[i+distance].Label {
-			continue
-		}
-		pairs++
-		for w := range a {
-			if df[w] >= 2 && df[w] <= 10 && b[w] {
-				shared++
-				break
+	for _, ws := range words { // keep the rare words only
+		maps.DeleteFunc(ws, func(w string, _ bool) bool { return df[w] < 2 || df[w] > 10 })
+	}
+	out := make([]float64, len(distances))
+	for k, distance := range distances {
+		var pairs, shared int
+		for i := 0; i+distance < len(sorted); i++ {
+			if sorted[i].Label != sorted[i+distance].Label {
+				continue
+			}
+			pairs++
+			for w := range words[i] {
+				if words[i+distance][w] {
+					shared++
+					break
+				}
 			}
 		}
+		if pairs > 0 {
+			out[k] = float64(shared) / float64(pairs)
+		}
 	}
-	if pairs == 0 {
-		return 0
-	}
-	return float64(shared) / float64(pairs)
+	return out
 }
 
 // Texts returns the texts of the reviews.

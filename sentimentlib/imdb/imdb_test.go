@@ -307,11 +307,11 @@ func TestNeighbourSharing(t *testing.T) {
 	slices.Reverse(reviews) // the source order comes from Index, not the slice order
 	// Distance 1: same-label pairs (0,1) (1,2) (2,3) (6,7) (7,8) (8,9) (9,10); (0,1) shares zebra,
 	// (2,3) shares common; (4,5) share quokka but differ in label. 2 of 7.
-	if got := NeighbourSharing(reviews, 1); math.Abs(got-2.0/7) > 1e-12 {
+	if got := NeighbourSharing(reviews, 1)[0]; math.Abs(got-2.0/7) > 1e-12 {
 		t.Errorf("distance 1: %v, want 2/7", got)
 	}
 	// Distance 2: same-label pairs (0,2) (1,3) (3,5) (4,6) (6,8) (7,9) (8,10); none shares a rare word.
-	if got := NeighbourSharing(reviews, 2); got != 0 {
+	if got := NeighbourSharing(reviews, 2)[0]; got != 0 {
 		t.Errorf("distance 2: %v, want 0", got)
 	}
 }
