@@ -3,8 +3,11 @@ package sentimentlib
 import (
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"regexp"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 )
 
 // RunGroup is a set of runs of one setting with different seeds: the directories named alike
@@ -16,6 +19,10 @@ type RunGroup struct {
 	// Mean and sample standard deviation over the runs: the best validation accuracy (the
 	// model selected on validation), and that model's test accuracy and NLL.
 	Validation, Test, TestNLL Stat
+	// ValidationVsFirst and TestVsFirst compare this group's accuracies with the first group's
+	// by Welch's t-test (this group minus the first); nil for the first group, and where either
+	// group has fewer than two runs or no spread.
+	ValidationVsFirst, TestVsFirst *stats.WelchResult
 }
 
 var seedSuffix = regexp.MustCompile(`-seed[0-9]+$`)
@@ -48,20 +55,55 @@ func SummarizeRuns(dirs []string) ([]RunGroup, error) {
 		groups[i].Seeds = append(groups[i].Seeds, r.Seed)
 		results[i] = append(results[i], r)
 	}
+	val, test := make([][]float64, len(groups)), make([][]float64, len(groups))
 	for i, rs := range results {
-		var val, test, nll []float64
+		var nll []float64
 		for _, r := range rs {
-			val, test, nll = append(val, r.Validation.Accuracy), append(test, r.Test.Accuracy), append(nll, r.Test.NLL)
+			val[i], test[i], nll = append(val[i], r.Validation.Accuracy), append(test[i], r.Test.Accuracy), append(nll, r.Test.NLL)
 		}
-		groups[i].Validation, groups[i].Test, groups[i].TestNLL = statOf(val), statOf(test), statOf(nll)
+		groups[i].Validation, groups[i].Test, groups[i].TestNLL = statOf(val[i]), statOf(test[i]), statOf(nll)
+		if i > 0 {
+			groups[i].ValidationVsFirst, groups[i].TestVsFirst = welchOrNil(val[0], val[i]), welchOrNil(test[0], test[i])
+		}
 	}
 	return groups, nil
 }
 
+func welchOrNil(a, b []float64) *stats.WelchResult {
+	r, err := stats.Welch(a, b)
+	if err != nil {
+		return nil
+	}
+	return &r
+}
+
+// vsFirst formats a comparison with the first group: the difference in points, its standard
+// error and the p-value.
+func vsFirst(r *stats.WelchResult) string {
+	if r == nil {
+		return "–"
+	}
+	p := fmt.Sprintf("%.2f", r.P)
+	if r.P < 0.01 {
+		p = fmt.Sprintf("%.1g", r.P)
+	}
+	d := 100 * r.Diff
+	if math.Abs(d) < 0.005 {
+		d = 0 // not "-0.00"
+	}
+	return fmt.Sprintf("%+.2f ± %.2f (p %s)", d, 100*r.SE, p)
+}
+
 // WriteRunTable writes groups as a Markdown table: seeds, then mean ± standard deviation of the
-// best validation accuracy, the test accuracy and the test NLL.
+// best validation accuracy, the test accuracy and the test NLL. With more than one group, two
+// more columns compare each group's accuracies with the first row's (Welch's t-test): the
+// difference of the means in points, its standard error, and the two-sided p-value.
 func WriteRunTable(w io.Writer, groups []RunGroup) error {
-	if _, err := fmt.Fprintln(w, "| runs | seeds | best validation accuracy | test accuracy | test NLL |\n|---|---|---:|---:|---:|"); err != nil {
+	header := "| runs | seeds | best validation accuracy | test accuracy | test NLL |\n|---|---|---:|---:|---:|"
+	if len(groups) > 1 {
+		header = "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation vs first row | test vs first row |\n|---|---|---:|---:|---:|---:|---:|"
+	}
+	if _, err := fmt.Fprintln(w, header); err != nil {
 		return err
 	}
 	for _, g := range groups {
@@ -72,7 +114,11 @@ func WriteRunTable(w io.Writer, groups []RunGroup) error {
 			}
 			seeds += fmt.Sprint(s)
 		}
-		if _, err := fmt.Fprintf(w, "| %s | %s | %s | %s | %.3f ± %.3f |\n", g.Name, seeds, g.Validation, g.Test, g.TestNLL.Mean, g.TestNLL.Std); err != nil {
+		row := fmt.Sprintf("| %s | %s | %s | %s | %.3f ± %.3f |", g.Name, seeds, g.Validation, g.Test, g.TestNLL.Mean, g.TestNLL.Std)
+		if len(groups) > 1 {
+			row += fmt.Sprintf(" %s | %s |", vsFirst(g.ValidationVsFirst), vsFirst(g.TestVsFirst))
+		}
+		if _, err := fmt.Fprintln(w, row); err != nil {
 			return err
 		}
 	}

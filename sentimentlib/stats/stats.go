@@ -167,3 +167,91 @@ func NLL(logits []float64, labels []int, temperature float64) float64 {
 	}
 	return s / float64(len(logits))
 }
+
+// WelchResult is Welch's t-test of mean(B) - mean(A) for two independent samples, such as the
+// per-seed accuracies of two training settings.
+type WelchResult struct {
+	Diff float64 // mean(B) - mean(A)
+	SE   float64 // its standard error, sqrt(sA²/nA + sB²/nB)
+	T    float64 // Diff / SE
+	DF   float64 // Welch–Satterthwaite degrees of freedom
+	P    float64 // two-sided p-value of Student's t with DF degrees of freedom
+}
+
+// Welch compares the means of two samples without assuming equal variances (Welch 1947).
+// Each sample needs at least two values, and the two together some spread.
+func Welch(a, b []float64) (WelchResult, error) {
+	if len(a) < 2 || len(b) < 2 {
+		return WelchResult{}, fmt.Errorf("stats: Welch's t-test needs at least 2 values per sample, got %d and %d (run more seeds)", len(a), len(b))
+	}
+	ma, sa := MeanStd(a)
+	mb, sb := MeanStd(b)
+	va, vb := sa*sa/float64(len(a)), sb*sb/float64(len(b))
+	r := WelchResult{Diff: mb - ma, SE: math.Sqrt(va + vb)}
+	if r.SE == 0 {
+		return WelchResult{}, errors.New("stats: Welch's t-test: both samples are constant; there is no spread to test against")
+	}
+	r.T = r.Diff / r.SE
+	r.DF = (va + vb) * (va + vb) / (va*va/float64(len(a)-1) + vb*vb/float64(len(b)-1))
+	r.P = StudentTwoSided(r.T, r.DF)
+	return r, nil
+}
+
+// StudentTwoSided is P(|T| >= |t|) for T following Student's t distribution with df > 0
+// degrees of freedom (df need not be whole): the regularized incomplete beta function
+// I_{df/(df+t²)}(df/2, 1/2).
+func StudentTwoSided(t, df float64) float64 {
+	return regIncBeta(df/2, 0.5, df/(df+t*t))
+}
+
+// regIncBeta is the regularized incomplete beta function I_x(a, b), by its continued fraction
+// (modified Lentz's method; Press et al., Numerical Recipes, 6.4).
+func regIncBeta(a, b, x float64) float64 {
+	switch {
+	case x <= 0:
+		return 0
+	case x >= 1:
+		return 1
+	}
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	front := math.Exp(lab - la - lb + a*math.Log(x) + b*math.Log1p(-x))
+	// The fraction converges fast for x < (a+1)/(a+b+2); use the symmetry otherwise.
+	if x > (a+1)/(a+b+2) {
+		return 1 - front*betaFraction(b, a, 1-x)/b
+	}
+	return front * betaFraction(a, b, x) / a
+}
+
+func betaFraction(a, b, x float64) float64 {
+	const tiny, eps = 1e-300, 1e-15
+	c, d := 1.0, 1-(a+b)*x/(a+1)
+	if math.Abs(d) < tiny {
+		d = tiny
+	}
+	d = 1 / d
+	h := d
+	for m := 1; m <= 300; m++ {
+		fm := float64(m)
+		for _, num := range [2]float64{
+			fm * (b - fm) * x / ((a + 2*fm - 1) * (a + 2*fm)),            // even step
+			-(a + fm) * (a + b + fm) * x / ((a + 2*fm) * (a + 2*fm + 1)), // odd step
+		} {
+			d = 1 + num*d
+			if math.Abs(d) < tiny {
+				d = tiny
+			}
+			c = 1 + num/c
+			if math.Abs(c) < tiny {
+				c = tiny
+			}
+			d = 1 / d
+			h *= d * c
+		}
+		if math.Abs(d*c-1) < eps {
+			break
+		}
+	}
+	return h
+}

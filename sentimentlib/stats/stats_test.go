@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -110,5 +111,73 @@ func TestFitTemperature(t *testing.T) {
 	}
 	if _, err := FitTemperature(nil, nil); err == nil {
 		t.Error("no data: want an error")
+	}
+}
+
+// studentDensity is Student's t density with df degrees of freedom.
+func studentDensity(x, df float64) float64 {
+	l1, _ := math.Lgamma((df + 1) / 2)
+	l2, _ := math.Lgamma(df / 2)
+	return math.Exp(l1-l2-0.5*math.Log(df*math.Pi)) * math.Pow(1+x*x/df, -(df+1)/2)
+}
+
+func TestStudentTwoSided(t *testing.T) {
+	// Closed forms: df=1 is Cauchy, P(|T|>=t) = 1 - 2 atan(t)/pi; df=2: 1 - t/sqrt(2+t²).
+	// Tables: the 97.5% quantiles 2.776445 (df 4), 2.570582 (df 5), 1.959964 (normal).
+	cases := []struct{ t, df, want float64 }{
+		{1, 1, 0.5},
+		{3, 1, 1 - 2*math.Atan(3)/math.Pi},
+		{2, 2, 1 - 2/math.Sqrt(6)},
+		{-0.5, 2, 1 - 0.5/math.Sqrt(2.25)},
+		{2.776445, 4, 0.05},
+		{2.570582, 5, 0.05},
+		{1.959964, 1e7, 0.05},
+		{0, 3, 1},
+	}
+	for _, c := range cases {
+		if got := StudentTwoSided(c.t, c.df); math.Abs(got-c.want) > 2e-6 {
+			t.Errorf("StudentTwoSided(%v, %v) = %v, want %v", c.t, c.df, got, c.want)
+		}
+	}
+	// Against the density integrated numerically (Simpson on [0, t]), also for fractional df.
+	for _, c := range []struct{ t, df float64 }{{0.7, 2.94}, {3.1, 2.94}, {1.5, 7.3}, {4, 12.5}} {
+		const n = 20000
+		h := c.t / n
+		s := studentDensity(0, c.df) + studentDensity(c.t, c.df)
+		for i := 1; i < n; i++ {
+			w := 2.0
+			if i%2 == 1 {
+				w = 4
+			}
+			s += w * studentDensity(float64(i)*h, c.df)
+		}
+		want := 1 - 2*s*h/3
+		if got := StudentTwoSided(c.t, c.df); math.Abs(got-want) > 1e-9 {
+			t.Errorf("StudentTwoSided(%v, %v) = %.12f, the integrated density %.12f", c.t, c.df, got, want)
+		}
+	}
+}
+
+func TestWelch(t *testing.T) {
+	// A = {1,2,3}: mean 2, variance 1; B = {4,6,8}: mean 6, variance 4. SE² = 1/3 + 4/3,
+	// DF = (5/3)² / ((1/3)²/2 + (4/3)²/2) = 50/17.
+	r, err := Welch([]float64{1, 2, 3}, []float64{4, 6, 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := math.Sqrt(5.0 / 3)
+	if r.Diff != 4 || math.Abs(r.SE-se) > 1e-12 || math.Abs(r.T-4/se) > 1e-12 || math.Abs(r.DF-50.0/17) > 1e-12 ||
+		math.Abs(r.P-StudentTwoSided(4/se, 50.0/17)) > 1e-15 || r.P > 0.06 || r.P < 0.04 {
+		t.Errorf("Welch = %+v; want diff 4, SE %v, t %v, df %v, p near 0.05", r, se, 4/se, 50.0/17)
+	}
+	// Swapping the samples flips the sign, not the p-value.
+	if s, _ := Welch([]float64{4, 6, 8}, []float64{1, 2, 3}); s.Diff != -4 || s.T != -r.T || s.P != r.P {
+		t.Errorf("swapped: %+v against %+v", s, r)
+	}
+	if _, err := Welch([]float64{1}, []float64{1, 2}); err == nil || !strings.Contains(err.Error(), "at least 2 values") {
+		t.Errorf("one value: %v", err)
+	}
+	if _, err := Welch([]float64{1, 1}, []float64{2, 2}); err == nil || !strings.Contains(err.Error(), "no spread") {
+		t.Errorf("constant samples: %v", err)
 	}
 }
