@@ -60,6 +60,14 @@ type PretrainConfig struct {
 	// final states as the classifier pools them) or "embeddings" (the token embeddings, before
 	// the transformer, as Doc2VecC does).
 	DocumentPool string `json:"document_pool,omitempty"`
+	// ContrastiveWeight > 0 adds that times the contrastive loss of the two halves of each
+	// piece (model.Pretraining's halves: each half's mean-pooled encoding must pick out its
+	// other half among the batch's) to the MLM loss. It needs local attention
+	// (attention_window > 0), so the halves never see each other.
+	ContrastiveWeight float64 `json:"contrastive_weight,omitempty"`
+	// NoMLM drops the MLM loss (and its vocabulary projection, most of a step's cost on a
+	// CPU): the contrastive loss alone trains the encoder, on the masked input all the same.
+	NoMLM bool `json:"no_mlm,omitempty"`
 
 	BatchSize      int     `json:"batch_size"`
 	Steps          int     `json:"steps"`
@@ -135,6 +143,12 @@ func (c PretrainConfig) Validate() error {
 		return fmt.Errorf("pretrain config: document_pool %q: want \"states\" (the default) or \"embeddings\"", c.DocumentPool)
 	case c.DocumentPool != "" && c.DocumentWeight == 0:
 		return fmt.Errorf("pretrain config: document_pool %q needs the document loss: set document_weight > 0", c.DocumentPool)
+	case c.ContrastiveWeight < 0 || c.ContrastiveWeight > 100:
+		return fmt.Errorf("pretrain config: contrastive_weight %g out of range [0, 100] (0: no contrastive loss)", c.ContrastiveWeight)
+	case c.ContrastiveWeight > 0 && c.AttentionWindow <= 0:
+		return fmt.Errorf("pretrain config: contrastive_weight needs local attention (attention_window > 0), or the two halves of a piece would see each other; use the cpu preset or set attention_window")
+	case c.NoMLM && (c.ContrastiveWeight == 0 || c.DocumentWeight > 0):
+		return fmt.Errorf("pretrain config: no_mlm trains on the contrastive loss alone: set contrastive_weight > 0 (and document_weight 0)")
 	case c.MaskRate <= 0 || c.MaskRate > 0.5:
 		return fmt.Errorf("pretrain config: mask_rate %g out of range (0, 0.5]", c.MaskRate)
 	}
@@ -144,7 +158,8 @@ func (c PretrainConfig) Validate() error {
 // Set overrides one field by its JSON name (see Config.Set).
 func (c *PretrainConfig) Set(name, value string) error {
 	out, err := setJSONField(*c, name, value, func(n string) bool {
-		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || n == "document_weight" || n == "document_pool" || strings.HasPrefix(n, "data.")
+		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || n == "document_weight" || n == "document_pool" ||
+			n == "contrastive_weight" || n == "no_mlm" || strings.HasPrefix(n, "data.")
 	})
 	if err != nil {
 		return err
@@ -185,6 +200,12 @@ type MLMMetrics struct {
 	// DocumentLoss is the document loss (see PretrainConfig.DocumentWeight) on the same masked
 	// tokens, when the run trains it.
 	DocumentLoss float64 `json:"document_loss,omitempty"`
+	// With the contrastive loss (PretrainConfig.ContrastiveWeight): its held-out value, the
+	// share of pieces whose first half ranks its own second half first among the batch's
+	// (chance: one in the batch size), and how many pieces took part.
+	ContrastiveLoss     float64 `json:"contrastive_loss,omitempty"`
+	ContrastiveAccuracy float64 `json:"contrastive_accuracy,omitempty"`
+	ContrastivePieces   int     `json:"contrastive_pieces,omitempty"`
 }
 
 type pretrainState struct {
@@ -314,20 +335,28 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	cl := cfg.classifierConfig()
 	store := newStore(cl, tok.VocabSize(), cfg.Steps)
 	store.SetParams(map[string]any{smodel.ParamDocumentPool: cmp.Or(cfg.DocumentPool, "states")})
-	mlmFn := func(scope *model.Scope, tokens, positions *Node) (logits, document *Node) {
-		if scope.IsTraining(tokens.Graph()) {
-			addSchedule(scope, tokens.Graph(), cl)
+	heads := smodel.PretrainHeads{MLM: !cfg.NoMLM, Document: cfg.DocumentWeight > 0, Contrastive: cfg.ContrastiveWeight > 0}
+	mlmFn := func(scope *model.Scope, tokens, positions *Node) (logits, document, contrastive *Node) {
+		g := tokens.Graph()
+		if scope.IsTraining(g) {
+			addSchedule(scope, g, cl)
 		}
-		if cfg.DocumentWeight > 0 {
-			return smodel.MaskedLMAndDocument(scope.In("model"), tokens, positions)
-		}
-		// The trainer wants the same outputs either way: a constant stands in for the document.
-		return smodel.MaskedLM(scope.In("model"), tokens, positions), ScalarZero(tokens.Graph(), smodel.DType)
+		out := smodel.Pretraining(scope.In("model"), tokens, positions, heads)
+		// The trainer wants the same outputs whatever the heads: a constant stands in for those
+		// not built.
+		zero := ScalarZero(g, smodel.DType)
+		return cmp.Or(out.Logits, zero), cmp.Or(out.Document, zero), cmp.Or(out.Contrastive, zero)
 	}
 	lossFn := func(labels, predictions []*Node) *Node {
-		loss, _ := smodel.MLMLoss(predictions[0], labels[0], labels[1])
-		if cfg.DocumentWeight > 0 {
+		loss := ScalarZero(predictions[0].Graph(), smodel.DType)
+		if heads.MLM {
+			loss, _ = smodel.MLMLoss(predictions[0], labels[0], labels[1])
+		}
+		if heads.Document {
 			loss = Add(loss, MulScalar(smodel.DocumentLoss(predictions[1], labels[0], labels[1]), cfg.DocumentWeight))
+		}
+		if heads.Contrastive {
+			loss = Add(loss, MulScalar(predictions[2], cfg.ContrastiveWeight))
 		}
 		return loss
 	}
@@ -366,45 +395,58 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 			}
 		}
 		// A fresh executor per evaluation, as in Train (a cached one can see stale weights).
+		// Sums over the batches, each loss weighted by what it averages over: the MLM loss,
+		// masked-token hits, masked tokens, the document loss, the contrastive loss, its hits,
+		// and the pieces it scored.
+		const nSums = 7
 		evalExec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) []*Node {
-			var logits, document *Node
-			if cfg.DocumentWeight > 0 {
-				logits, document = smodel.MaskedLMAndDocument(scope.In("model"), tokens, positions)
-			} else {
-				logits = smodel.MaskedLM(scope.In("model"), tokens, positions)
+			g := tokens.Graph()
+			out := smodel.Pretraining(scope.In("model"), tokens, positions, heads)
+			sums := make([]*Node, nSums)
+			for i := range sums {
+				sums[i] = ScalarZero(g, smodel.DType)
 			}
-			loss, correct := smodel.MLMLoss(logits, targets, weights)
 			count := ReduceAllSum(weights)
 			weight := Max(count, OnesLike(count))
-			out := []*Node{Mul(loss, weight), correct, count}
-			if document != nil {
-				out = append(out, Mul(smodel.DocumentLoss(document, targets, weights), weight))
+			if heads.MLM {
+				loss, correct := smodel.MLMLoss(out.Logits, targets, weights)
+				sums[0], sums[1], sums[2] = Mul(loss, weight), correct, count
 			}
-			return out
+			if heads.Document {
+				sums[3] = Mul(smodel.DocumentLoss(out.Document, targets, weights), weight)
+			}
+			if heads.Contrastive {
+				sums[4], sums[5], sums[6] = Mul(out.Contrastive, out.ContrastiveCount), out.ContrastiveCorrect, out.ContrastiveCount
+			}
+			return sums
 		})
 		if err != nil {
 			return err
 		}
-		var lossSum, correct, count, docSum float64
+		var sums [nSums]float64
 		for _, mb := range evalBatches {
 			out, err := evalExec.Exec(maskedTensors(mb))
 			if err != nil {
 				return fmt.Errorf("pretrain: evaluation: %w", err)
 			}
-			lossSum += float64(tensors.MustCopyFlatData[float32](out[0])[0])
-			correct += float64(tensors.MustCopyFlatData[float32](out[1])[0])
-			count += float64(tensors.MustCopyFlatData[float32](out[2])[0])
-			if len(out) > 3 {
-				docSum += float64(tensors.MustCopyFlatData[float32](out[3])[0])
+			for i := range sums {
+				sums[i] += float64(tensors.MustCopyFlatData[float32](out[i])[0])
 			}
 		}
-		last = MLMMetrics{Loss: lossSum / max(count, 1), Accuracy: correct / max(count, 1), Masked: int(count),
-			DocumentLoss: docSum / max(count, 1)}
+		last = MLMMetrics{Loss: sums[0] / max(sums[2], 1), Accuracy: sums[1] / max(sums[2], 1), Masked: int(sums[2]),
+			DocumentLoss: sums[3] / max(sums[2], 1), ContrastiveLoss: sums[4] / max(sums[6], 1),
+			ContrastiveAccuracy: sums[5] / max(sums[6], 1), ContrastivePieces: int(sums[6])}
 		st.Seconds = time.Since(start).Seconds()
 		logLine(map[string]any{"type": "validation", "step": st.Step, "seconds": st.Seconds, "held_out": last})
-		fmt.Fprintf(progress, "\nstep %d: held-out MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)", st.Step, last.Loss, last.Accuracy, last.Masked)
-		if cfg.DocumentWeight > 0 {
+		fmt.Fprintf(progress, "\nstep %d: held-out", st.Step)
+		if heads.MLM {
+			fmt.Fprintf(progress, " MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)", last.Loss, last.Accuracy, last.Masked)
+		}
+		if heads.Document {
 			fmt.Fprintf(progress, ", document loss %.4f", last.DocumentLoss)
+		}
+		if heads.Contrastive {
+			fmt.Fprintf(progress, "; contrastive loss %.4f, halves matched %.4f (%d pieces)", last.ContrastiveLoss, last.ContrastiveAccuracy, last.ContrastivePieces)
 		}
 		fmt.Fprintln(progress)
 		if err := SaveCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
@@ -414,10 +456,16 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	}
 
 	var emaLoss float64
-	lossName := "MLM loss"
-	if cfg.DocumentWeight > 0 {
-		lossName = "MLM + document loss"
+	var names []string
+	for _, h := range []struct {
+		on   bool
+		name string
+	}{{heads.MLM, "MLM"}, {heads.Document, "document"}, {heads.Contrastive, "contrastive"}} {
+		if h.on {
+			names = append(names, h.name)
+		}
 	}
+	lossName := strings.Join(names, " + ") + " loss"
 	for st.Step < cfg.Steps {
 		for planned := range trainDS.IterPlanned() {
 			if ctx.Err() != nil {
@@ -463,8 +511,14 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	if err := writeJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "pretrained %d steps in %.0f s: held-out MLM loss %.4f, accuracy %.4f; encoder in %s\n",
-		st.Step, st.Seconds, last.Loss, last.Accuracy, filepath.Join(outDir, EncoderCheckpoint))
+	fmt.Fprintf(progress, "pretrained %d steps in %.0f s:", st.Step, st.Seconds)
+	if heads.MLM {
+		fmt.Fprintf(progress, " held-out MLM loss %.4f, accuracy %.4f;", last.Loss, last.Accuracy)
+	}
+	if heads.Contrastive {
+		fmt.Fprintf(progress, " held-out contrastive loss %.4f, halves matched %.4f;", last.ContrastiveLoss, last.ContrastiveAccuracy)
+	}
+	fmt.Fprintf(progress, " encoder in %s\n", filepath.Join(outDir, EncoderCheckpoint))
 	return res, nil
 }
 

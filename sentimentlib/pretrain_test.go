@@ -242,3 +242,69 @@ func TestPretrainDocumentLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestPretrainContrastive: with contrastive_weight, pretraining logs a held-out contrastive
+// loss that falls, with and without the MLM (no_mlm logs no MLM numbers and has no vocabulary
+// projection); the encoder checkpoint holds the encoder only; bad settings are refused by name.
+func TestPretrainContrastive(t *testing.T) {
+	for _, noMLM := range []bool{false, true} {
+		cfg := tinyPretrain(t)
+		cfg.ContrastiveWeight, cfg.NoMLM = 1, noMLM
+		dir := t.TempDir()
+		res, err := Pretrain(context.Background(), cfg, dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var losses, accs []float64
+		var pieces, masked float64
+		for _, m := range readValidation(t, dir) {
+			h := m["held_out"].(map[string]any)
+			l, _ := h["contrastive_loss"].(float64)
+			a, _ := h["contrastive_accuracy"].(float64)
+			pieces, _ = h["contrastive_pieces"].(float64)
+			masked, _ = h["masked_tokens"].(float64)
+			losses, accs = append(losses, l), append(accs, a)
+		}
+		if len(losses) != 3 || losses[0] <= 0 || losses[2] >= losses[0] || res.HeldOut.ContrastiveLoss != losses[2] ||
+			accs[2] <= 0 || accs[2] > 1 || pieces < 1 {
+			t.Errorf("no_mlm %v: held-out contrastive losses %v, accuracies %v over %v pieces (results %+v): want 3, positive, falling",
+				noMLM, losses, accs, pieces, res.HeldOut)
+		}
+		if noMLM != (masked == 0 && res.HeldOut.Loss == 0) {
+			t.Errorf("no_mlm %v: held-out MLM loss %v over %v masked tokens", noMLM, res.HeldOut.Loss, masked)
+		}
+		for path := range readVars(t, filepath.Join(dir, EncoderCheckpoint)) {
+			if strings.Contains(path, "contrastive") || strings.Contains(path, "mlm_head") {
+				t.Errorf("encoder checkpoint holds %s", path)
+			}
+		}
+		// Fine-tuning loads it like any encoder.
+		ft := tinyConfig(t)
+		ft.Epochs = 1
+		if err := ft.InitFrom(dir); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Train(context.Background(), ft, t.TempDir(), nil); err != nil {
+			t.Errorf("fine-tuning the no_mlm %v encoder: %v", noMLM, err)
+		}
+	}
+	for _, tc := range []struct {
+		weight float64
+		noMLM  bool
+		window int
+		want   string
+	}{{-1, false, 16, "contrastive_weight"}, {1, false, 0, "local attention"}, {0, true, 16, "no_mlm"}} {
+		cfg := tinyPretrain(t)
+		cfg.ContrastiveWeight, cfg.NoMLM, cfg.AttentionWindow = tc.weight, tc.noMLM, tc.window
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("contrastive_weight %g, no_mlm %v, window %d: error %v, want one containing %q", tc.weight, tc.noMLM, tc.window, err, tc.want)
+		}
+	}
+	cfg := tinyPretrain(t)
+	if err := cfg.Set("contrastive_weight", "0.5"); err != nil || cfg.ContrastiveWeight != 0.5 {
+		t.Errorf("Set contrastive_weight: %v, %v", err, cfg.ContrastiveWeight)
+	}
+	if err := cfg.Set("no_mlm", "true"); err != nil || !cfg.NoMLM {
+		t.Errorf("Set no_mlm: %v, %v", err, cfg.NoMLM)
+	}
+}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -479,4 +480,195 @@ func TestPoolings(t *testing.T) {
 		}
 	}()
 	logits("max")
+}
+
+// TestHalvesSplit: the split is the window boundary nearest the middle, and a piece takes part
+// only when both halves have ContrastiveMinTokens tokens (values worked out by hand).
+func TestHalvesSplit(t *testing.T) {
+	for _, c := range []struct {
+		n, window, s int
+		ok           bool
+	}{{100, 64, 64, true}, {70, 64, 64, false}, {200, 64, 128, true}, {30, 64, 0, false}, {768, 64, 384, true},
+		{95, 64, 64, true}, {96, 64, 64, true}, {40, 32, 32, false}, {64, 32, 32, true}, {128, 32, 64, true}} {
+		if s, ok := HalvesSplit(c.n, c.window); s != c.s || ok != c.ok {
+			t.Errorf("HalvesSplit(%d, %d) = %d, %v; want %d, %v", c.n, c.window, s, ok, c.s, c.ok)
+		}
+	}
+}
+
+// TestHalvesContrastive feeds hand-made final states: constant vectors over runs of tokens,
+// padding set to a huge value. Halves of one kind pooled from equal vectors must project to
+// equal points (which checks the split position, the pooling and that padding stays out, as
+// the pieces differ in length), and the loss, hits and count must match a host computation
+// from the projected halves.
+func TestHalvesContrastive(t *testing.T) {
+	backend := compute.MustNew()
+	const B, L, D, W = 5, 128, 8, 32
+	vec := func(seed int) []float32 {
+		v := make([]float32, D)
+		for d := range v {
+			v[d] = float32(math.Sin(float64(seed*D+d+1) * 1.7))
+		}
+		return v
+	}
+	A, Bv, C, Dv := vec(1), vec(2), vec(3), vec(4)
+	pad := make([]float32, D)
+	for d := range pad {
+		pad[d] = 1000
+	}
+	// piece: length, split (HalvesSplit with W = 32), first-half vector, second-half vector.
+	pieces := []struct {
+		n             int
+		first, second []float32
+	}{{100, A, Bv}, {64, A, A}, {90, Bv, Bv}, {40, C, C}, {128, C, Dv}}
+	x := make([]float32, B*L*D)
+	tokens := make([]int32, B*L)
+	for i, p := range pieces {
+		s, _ := HalvesSplit(p.n, W)
+		for l := range L {
+			v := pad
+			switch {
+			case l < min(s, p.n):
+				v = p.first
+			case l < p.n:
+				v = p.second
+			}
+			if l < p.n {
+				tokens[i*L+l] = 5
+			}
+			copy(x[(i*L+l)*D:], v)
+		}
+	}
+	store := model.NewStore()
+	exec := model.MustNewExec(backend, store, func(scope *model.Scope, states, tokens *Node) []*Node {
+		mask, lengths := paddingMask(tokens)
+		c := halvesContrastive(scope, states, mask, lengths, W)
+		return []*Node{c.loss, c.correct, c.count, c.z1, c.z2}
+	})
+	out := exec.MustExec(tensors.FromFlatDataAndDimensions(x, B, L, D), tensors.FromFlatDataAndDimensions(tokens, B, L))
+	loss := float64(tensors.MustCopyFlatData[float32](out[0])[0])
+	correct := tensors.MustCopyFlatData[float32](out[1])[0]
+	count := tensors.MustCopyFlatData[float32](out[2])[0]
+	z1, z2 := tensors.MustCopyFlatData[float32](out[3]), tensors.MustCopyFlatData[float32](out[4])
+	row := func(z []float32, i int) []float32 { return z[i*D : (i+1)*D] }
+	same := func(what string, a, b []float32) {
+		for d := range a {
+			if math.Abs(float64(a[d]-b[d])) > 1e-5 {
+				t.Errorf("%s: %v != %v", what, a, b)
+				return
+			}
+		}
+	}
+	// First halves are standardised over the batch's first halves, second halves over the
+	// second halves: equal pooled vectors project alike within each.
+	same("piece 0's first half (A) and piece 1's (A)", row(z1, 0), row(z1, 1))
+	same("piece 0's second half (B) and piece 2's (B)", row(z2, 0), row(z2, 2))
+	for d, diff := 0, 0.0; d < D; d++ {
+		if diff += math.Abs(float64(row(z1, 4)[d] - row(z1, 1)[d])); d == D-1 && diff < 1e-3 {
+			t.Errorf("first halves C and A project to the same point")
+		}
+	}
+	// Host: cosine / temperature, pieces 0, 1, 2 and 4 take part (piece 3's second half has 8
+	// tokens), symmetric cross-entropy averaged over them, hits of the first halves.
+	valid := []bool{true, true, true, false, true}
+	dot := func(a, b []float32) float64 {
+		s := 0.0
+		for d := range a {
+			s += float64(a[d]) * float64(b[d])
+		}
+		return s
+	}
+	ce := func(i int, sim func(j int) float64) (nll float64, best int) {
+		var logits []float64
+		for j := range B {
+			l := sim(j)
+			if !valid[j] {
+				l -= 1e4
+			}
+			logits = append(logits, l)
+			if l > logits[best] {
+				best = j
+			}
+		}
+		m, sum := logits[best], 0.0
+		for _, l := range logits {
+			sum += math.Exp(l - m)
+		}
+		return m + math.Log(sum) - logits[i], best
+	}
+	var want, hits float64
+	for i := range B {
+		if !valid[i] {
+			continue
+		}
+		n1, best := ce(i, func(j int) float64 { return dot(row(z1, i), row(z2, j)) / ContrastiveTemperature })
+		n2, _ := ce(i, func(j int) float64 { return dot(row(z2, i), row(z1, j)) / ContrastiveTemperature })
+		want += (n1 + n2) / 8
+		if best == i {
+			hits++
+		}
+		if norm := dot(row(z1, i), row(z1, i)); math.Abs(norm-1) > 1e-5 {
+			t.Errorf("piece %d: |z1|² = %v, want 1", i, norm)
+		}
+	}
+	if count != 4 || float64(correct) != hits || math.Abs(loss-want) > 1e-4 {
+		t.Errorf("loss %v, hits %v, count %v; host: %v, %v, 4", loss, correct, count, want, hits)
+	}
+}
+
+// TestPretrainingContrastiveHalvesDoNotMeet: with local attention, the first half's pooled
+// projection does not change when a token of the second half does (the halves never attend to
+// each other), and Pretraining refuses global attention.
+func TestPretrainingContrastiveHalvesDoNotMeet(t *testing.T) {
+	backend := compute.MustNew()
+	store := newStore("mean", 8)
+	store.SetParams(map[string]any{ParamDropout: 0.0, ParamMaxLen: 48})
+	exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) []*Node {
+		s := scope.In("model")
+		e := encode(s, tokens, nil)
+		c := halvesContrastive(s.In(MLMHeadScope).In("contrastive"), e.x, e.mask, e.lengths, 8)
+		return []*Node{c.z1, c.z2, c.loss}
+	})
+	// Pretraining builds the same graph on the same variables.
+	pretraining := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) *Node {
+		return Pretraining(scope.In("model"), tokens, nil, PretrainHeads{Contrastive: true}).Contrastive
+	})
+	review := []int32{2, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 41, 43, 45, 47, 49, 3,
+		4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32}
+	changed := append([]int32(nil), review...)
+	changed[30] = 44 // in the second half: HalvesSplit(40, 8) = 24
+	if s, ok := HalvesSplit(len(review), 8); s != 24 || !ok {
+		t.Fatalf("HalvesSplit(40, 8) = %d, %v", s, ok)
+	}
+	other := append([]int32(nil), review...)
+	slices.Reverse(other)
+	// Three rows, since the halves are standardised over the batch: the first two differ in
+	// their second halves only.
+	a := exec.MustExec(padded([][]int32{review, changed, other}, 48))
+	z1, z2 := tensors.MustCopyFlatData[float32](a[0]), tensors.MustCopyFlatData[float32](a[1])
+	d1, d2 := 0.0, 0.0
+	for d := range 16 {
+		d1 += math.Abs(float64(z1[d] - z1[16+d]))
+		d2 += math.Abs(float64(z2[d] - z2[16+d]))
+	}
+	if d1 > 1e-5 || d2 < 1e-4 {
+		t.Errorf("changing a second-half token moved the first half by %v (want 0) and the second by %v (want > 0)", d1, d2)
+	}
+	loss := tensors.MustCopyFlatData[float32](a[2])[0]
+	if p := tensors.MustCopyFlatData[float32](pretraining.MustExec(padded([][]int32{review, changed, other}, 48))[0])[0]; math.IsNaN(float64(loss)) || loss <= 0 || p != loss {
+		t.Errorf("contrastive loss %v, through Pretraining %v: want equal and positive", loss, p)
+	}
+	globalStore := newStore("mean", 0)
+	globalStore.SetParams(map[string]any{ParamMaxLen: 48})
+	global := model.MustNewExec(backend, globalStore, func(scope *model.Scope, tokens *Node) *Node {
+		return Pretraining(scope.In("model"), tokens, nil, PretrainHeads{Contrastive: true}).Contrastive
+	})
+	msg := func() (msg string) {
+		defer func() { msg = fmt.Sprint(recover()) }()
+		_, err := global.Exec(padded([][]int32{review}, 40))
+		return fmt.Sprint(err)
+	}()
+	if !strings.Contains(msg, "local attention") {
+		t.Errorf("contrastive halves with global attention: %v", msg)
+	}
 }

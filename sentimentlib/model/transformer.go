@@ -248,8 +248,7 @@ func encode(scope *model.Scope, tokens, alphas *Node) encoded {
 // (tied input and output embeddings, Press & Wolf 2017) plus a bias. It returns [B, K, vocab].
 // Only the K gathered positions reach the vocabulary projection, the costly part.
 func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
-	logits, _ := maskedLM(scope, tokens, positions, false)
-	return logits
+	return Pretraining(scope, tokens, positions, PretrainHeads{MLM: true}).Logits
 }
 
 // MaskedLMAndDocument is MaskedLM that also returns document logits [B, vocab]: the masked mean
@@ -262,42 +261,155 @@ func MaskedLM(scope *model.Scope, tokens, positions *Node) *Node {
 // classifier reads, where the MLM alone, predicting a word from a 64-token window, puts "great"
 // and "awful" side by side because they fill the same slots.
 func MaskedLMAndDocument(scope *model.Scope, tokens, positions *Node) (logits, document *Node) {
-	return maskedLM(scope, tokens, positions, true)
+	out := Pretraining(scope, tokens, positions, PretrainHeads{MLM: true, Document: true})
+	return out.Logits, out.Document
 }
 
-func maskedLM(scope *model.Scope, tokens, positions *Node, withDocument bool) (logits, document *Node) {
+// PretrainHeads says which pretraining outputs Pretraining builds on the one encoder pass.
+type PretrainHeads struct {
+	MLM, Document, Contrastive bool
+}
+
+// PretrainOutputs are the pretraining graph's outputs; those not asked for are nil.
+type PretrainOutputs struct {
+	Logits   *Node // [B, K, vocab]: MaskedLM
+	Document *Node // [B, vocab]: MaskedLMAndDocument
+	// Contrastive is HalvesContrastive's loss (a scalar), ContrastiveCorrect and
+	// ContrastiveCount its retrieval hits and the pieces it scored.
+	Contrastive, ContrastiveCorrect, ContrastiveCount *Node
+}
+
+// Pretraining runs the encoder once and builds the asked-for pretraining heads on it.
+func Pretraining(scope *model.Scope, tokens, positions *Node, heads PretrainHeads) PretrainOutputs {
 	g := tokens.Graph()
 	e := encode(scope, tokens, nil)
-	batchSize, k := positions.Shape().Dimensions[0], positions.Shape().Dimensions[1]
 	dim := e.x.Shape().Dimensions[2]
-	rows := Iota(g, shapes.Make(positions.DType(), batchSize, k), 0)
-	h := Gather(e.x, Stack([]*Node{rows, positions}, -1)) // [B, K, D]
 	hs := scope.In(MLMHeadScope)
-	h = activation.Gelu(layers.DenseWithBias(hs.In("transform"), h, dim))
-	h = norm.LayerNorm(hs.In("transform_norm"), h, -1).Done()
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
-	table := scope.Shared("token_embedding").VariableWithShape("embeddings", shapes.Make(DType, vocab, dim)).NodeValue(g)
-	bias := hs.VariableWithShape("output_bias", shapes.Make(DType, vocab)).NodeValue(g)
-	logits = Add(Einsum("bkd,vd->bkv", h, table), Reshape(bias, 1, 1, vocab))
-	if !withDocument {
-		return logits, nil
+	var out PretrainOutputs
+	if heads.MLM || heads.Document {
+		table := scope.Shared("token_embedding").VariableWithShape("embeddings", shapes.Make(DType, vocab, dim)).NodeValue(g)
+		if heads.MLM {
+			batchSize, k := positions.Shape().Dimensions[0], positions.Shape().Dimensions[1]
+			rows := Iota(g, shapes.Make(positions.DType(), batchSize, k), 0)
+			h := Gather(e.x, Stack([]*Node{rows, positions}, -1)) // [B, K, D]
+			h = activation.Gelu(layers.DenseWithBias(hs.In("transform"), h, dim))
+			h = norm.LayerNorm(hs.In("transform_norm"), h, -1).Done()
+			bias := hs.VariableWithShape("output_bias", shapes.Make(DType, vocab)).NodeValue(g)
+			out.Logits = Add(Einsum("bkd,vd->bkv", h, table), Reshape(bias, 1, 1, vocab))
+		}
+		if heads.Document {
+			var d *Node
+			switch pool := model.GetParamOr(scope, ParamDocumentPool, "states"); pool {
+			case "states":
+				d = maskedMean(e.x, e.mask, e.lengths) // [B, D], as the classifier pools
+			case "embeddings":
+				// The input pieces' token embeddings ([MASK] and replaced tokens included: the
+				// masked words stay hidden), before position embeddings and the transformer.
+				d = maskedMean(e.embedded, e.mask, e.lengths)
+			default:
+				panic(fmt.Sprintf("model: %q=%q: want \"states\" or \"embeddings\"", ParamDocumentPool, pool))
+			}
+			d = activation.Gelu(layers.DenseWithBias(hs.In("document_transform"), d, dim))
+			d = norm.LayerNorm(hs.In("document_norm"), d, -1).Done()
+			docBias := hs.VariableWithShape("document_bias", shapes.Make(DType, vocab)).NodeValue(g)
+			out.Document = Add(Einsum("bd,vd->bv", d, table), Reshape(docBias, 1, vocab))
+		}
 	}
-	var d *Node
-	switch pool := model.GetParamOr(scope, ParamDocumentPool, "states"); pool {
-	case "states":
-		d = maskedMean(e.x, e.mask, e.lengths) // [B, D], as the classifier pools
-	case "embeddings":
-		// The input pieces' token embeddings ([MASK] and replaced tokens included: the masked
-		// words stay hidden), before position embeddings and the transformer.
-		d = maskedMean(e.embedded, e.mask, e.lengths)
-	default:
-		panic(fmt.Sprintf("model: %q=%q: want \"states\" or \"embeddings\"", ParamDocumentPool, pool))
+	if heads.Contrastive {
+		window := model.GetParamOr(scope, ParamWindow, 0)
+		if window <= 0 {
+			panic(fmt.Sprintf("model: the contrastive halves need local attention (%q > 0), or each half would see the other", ParamWindow))
+		}
+		c := halvesContrastive(hs.In("contrastive"), e.x, e.mask, e.lengths, window)
+		out.Contrastive, out.ContrastiveCorrect, out.ContrastiveCount = c.loss, c.correct, c.count
 	}
-	d = activation.Gelu(layers.DenseWithBias(hs.In("document_transform"), d, dim))
-	d = norm.LayerNorm(hs.In("document_norm"), d, -1).Done()
-	docBias := hs.VariableWithShape("document_bias", shapes.Make(DType, vocab)).NodeValue(g)
-	document = Add(Einsum("bd,vd->bv", d, table), Reshape(docBias, 1, vocab))
-	return logits, document
+	return out
+}
+
+// ContrastiveTemperature is the softmax temperature of HalvesContrastive's similarities.
+const ContrastiveTemperature = 0.1
+
+// ContrastiveMinTokens is how many tokens each half of a piece needs for it to take part in
+// the contrastive loss.
+const ContrastiveMinTokens = 16
+
+// HalvesSplit returns where the contrastive halves of a piece of n tokens split: the window
+// boundary nearest to n/2 (the first half is tokens [0, s), the second [s, n)), and whether
+// the piece takes part (both halves at least ContrastiveMinTokens long).
+func HalvesSplit(n, window int) (s int, ok bool) {
+	s = window * ((n + window) / (2 * window))
+	return s, s >= ContrastiveMinTokens && n-s >= ContrastiveMinTokens
+}
+
+// halvesContrastive is a document-level contrastive loss (InfoNCE, van den Oord et al. 2018;
+// spans of one document as positives, as DeCLUTR, Giorgi et al. 2021). Each piece is cut at a
+// window boundary near its middle (HalvesSplit): with block-local attention the two halves
+// never attend to each other, so their mean-pooled final states are two views of one review
+// from one encoder pass. Through a projection (Dense + GELU + Dense, L2-normalised; dropped
+// when fine-tuning, as SimCLR's), each first half must pick its own second half among the
+// batch's, and each second half its first half: a symmetric cross-entropy over cosine
+// similarities / ContrastiveTemperature. What two halves of a review share and other reviews
+// do not is its film, its writer's voice and its verdict; the loss trains the pooled vector
+// the classifier reads, which the MLM never does. Pieces too short to halve take no part.
+// x [B, L, D] are the final states, mask [B, L] and lengths [B] the real tokens.
+func halvesContrastive(scope *model.Scope, x, mask, lengths *Node, window int) contrastive {
+	g := x.Graph()
+	batchSize, seqLen, dim := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
+	dt := x.DType()
+	lengths = ConvertDType(lengths, dtypes.Int32)
+	w := Scalar(g, dtypes.Int32, window)
+	split := Mul(w, Div(Add(lengths, w), MulScalar(w, 2))) // HalvesSplit, [B]
+	minTokens := Scalar(g, dtypes.Int32, ContrastiveMinTokens)
+	valid := And(GreaterOrEqual(split, minTokens), GreaterOrEqual(Sub(lengths, split), minTokens)) // [B]
+	pos := Iota(g, shapes.Make(dtypes.Int32, batchSize, seqLen), 1)
+	first := And(mask, LessThan(pos, InsertAxes(split, -1)))
+	second := And(mask, GreaterOrEqual(pos, InsertAxes(split, -1)))
+	pool := func(m *Node) *Node {
+		mf := ConvertDType(m, dt)
+		n := Max(ReduceSum(mf, 1), OnesLike(ReduceSum(mf, 1)))
+		return Div(ReduceSum(Mul(x, InsertAxes(mf, -1)), 1), InsertAxes(n, -1))
+	}
+	validF := ConvertDType(valid, dt)
+	n := Max(ReduceAllSum(validF), ScalarOne(g, dt))
+	w8 := InsertAxes(validF, -1) // [B, 1]
+	// Standardise each feature over the batch's pieces that take part, the first halves and
+	// the second halves apart (the projection's batch normalisation in SimCLR, Chen et al.
+	// 2020). A fresh encoder's pooled states are mostly what all reviews share (the position
+	// embeddings, above all, which differ between first and second halves): without this,
+	// every half looks alike, the softmax starts uniform and the loss does not move.
+	standardise := func(v *Node) *Node {
+		mean := Div(ReduceSum(Mul(v, w8), 0), n)
+		c := Sub(v, InsertAxes(mean, 0))
+		variance := Div(ReduceSum(Mul(Square(c), w8), 0), n)
+		return Div(c, InsertAxes(Sqrt(AddScalar(variance, 1e-5)), 0))
+	}
+	// Both halves through one projection: [2B, D], first halves then second halves.
+	h := Concatenate([]*Node{standardise(pool(first)), standardise(pool(second))}, 0)
+	h = activation.Gelu(layers.DenseWithBias(scope.In("projection_in"), h, dim))
+	h = layers.DenseWithBias(scope.In("projection_out"), h, dim)
+	h = Div(h, InsertAxes(Sqrt(Add(ReduceSum(Square(h), -1), Scalar(g, dt, 1e-12))), -1)) // unit length
+	z1, z2 := Slice(h, AxisRange(0, batchSize)), Slice(h, AxisRange(batchSize, 2*batchSize))
+	sim := MulScalar(Einsum("id,jd->ij", z1, z2), 1/ContrastiveTemperature) // [B, B]
+	// Pieces that take no part are no candidates either: a large negative logit on their column.
+	penalty := InsertAxes(MulScalar(OneMinus(validF), -1e4), 0)
+	byFirst := Add(sim, penalty)                   // row i: first half i against every second half
+	bySecond := Add(Transpose(sim, 0, 1), penalty) // row j: second half j against every first half
+	eye := ConvertDType(Equal(Iota(g, shapes.Make(dtypes.Int32, batchSize, batchSize), 0),
+		Iota(g, shapes.Make(dtypes.Int32, batchSize, batchSize), 1)), dt)
+	nll := func(logits *Node) *Node { return Neg(ReduceSum(Mul(LogSoftmax(logits, -1), eye), -1)) } // [B]
+	c := contrastive{z1: z1, z2: z2, count: ReduceAllSum(validF)}
+	c.loss = Div(ReduceAllSum(Mul(Add(nll(byFirst), nll(bySecond)), validF)), MulScalar(Max(c.count, OnesLike(c.count)), 2))
+	own := Iota(g, shapes.Make(dtypes.Int32, batchSize), 0)
+	hit := ConvertDType(Equal(ArgMax(byFirst, -1, dtypes.Int32), own), dt)
+	c.correct = ReduceAllSum(Mul(hit, validF))
+	return c
+}
+
+// contrastive is halvesContrastive's result: the loss, the first halves that ranked their own
+// second half first, the number of pieces that took part, and the projected halves [B, D].
+type contrastive struct {
+	loss, correct, count, z1, z2 *Node
 }
 
 // DocumentLoss is the mean cross-entropy of one softmax per review, document [B, V], against
