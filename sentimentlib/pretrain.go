@@ -89,7 +89,9 @@ type PretrainConfig struct {
 // 4-layer, 256-wide encoder for an accelerator, the shape of the "gpu" classifier preset:
 // 2,500 steps of 64 pieces padded to one length (one compiled shape), about 2.5 minutes on an
 // H100 (results/gpu-h100), sized to the 15 minutes of GPU time that run had; raise --steps
-// where more is available.
+// where more is available. "cpu-contrastive" is "cpu" trained on the contrastive halves alone
+// (contrastive_weight 1, no_mlm): without the vocabulary projection a step costs about a third,
+// so it runs 5,000 steps in about half an hour.
 var pretrainPresets = map[string]PretrainConfig{
 	"cpu": {Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, Dropout: 0.1, MaxLen: 768, AttentionWindow: 64,
 		MaskRate: 0.15, WholeWord: true, BatchSize: 32, Steps: 3000, LearningRate: 2e-3, WeightDecay: 0.01,
@@ -97,6 +99,12 @@ var pretrainPresets = map[string]PretrainConfig{
 	"gpu": {Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, Dropout: 0.1, MaxLen: 512, AttentionWindow: 0,
 		MaskRate: 0.15, WholeWord: true, BatchSize: 64, Steps: 2500, LearningRate: 1e-3, WeightDecay: 0.01,
 		WarmupSteps: 150, ClipNorm: 1, EvalEverySteps: 1250, HeldOut: 2000, LengthBuckets: 1, Data: DataConfig{VocabSize: 30000}},
+}
+
+func init() {
+	c := pretrainPresets["cpu"]
+	c.ContrastiveWeight, c.NoMLM, c.Steps = 1, true, 5000
+	pretrainPresets["cpu-contrastive"] = c
 }
 
 // PretrainPresets lists the pretraining presets.

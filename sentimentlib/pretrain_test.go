@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -299,6 +300,17 @@ func TestPretrainContrastive(t *testing.T) {
 		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("contrastive_weight %g, no_mlm %v, window %d: error %v, want one containing %q", tc.weight, tc.noMLM, tc.window, err, tc.want)
 		}
+	}
+	// The cpu-contrastive preset is the cpu preset with the contrastive halves alone, longer.
+	cpu, _ := PretrainPreset("cpu", false)
+	ctr, err := PretrainPreset("cpu-contrastive", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cpu
+	want.Preset, want.ContrastiveWeight, want.NoMLM, want.Steps = "cpu-contrastive", 1, true, 5000
+	if !reflect.DeepEqual(ctr, want) || ctr.Validate() != nil {
+		t.Errorf("cpu-contrastive preset %+v, want %+v (valid: %v)", ctr, want, ctr.Validate())
 	}
 	cfg := tinyPretrain(t)
 	if err := cfg.Set("contrastive_weight", "0.5"); err != nil || cfg.ContrastiveWeight != 0.5 {

@@ -40,11 +40,11 @@ Usage:
                                               training and inference speed against the PyTorch peer (bench/)
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
-  sentiment pretrain [--preset cpu|gpu] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
-                                              masked-language-model pretraining on the training and unlabeled text; rerun to resume
+  sentiment pretrain [--preset cpu|cpu-contrastive|gpu] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
+                                              pretraining (masked LM, or contrastive halves) on the training and unlabeled text; rerun to resume
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
-  sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table
+  sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
 
 Run "sentiment COMMAND -h" for a command's flags.
@@ -572,7 +572,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func cmdSummary(args []string, stdout, stderr io.Writer) error {
-	fs, err := parseFlagless("summary", "DIR...\n\nReads each training directory's results.json; runs named alike but for -seedN are one row.", args, stderr)
+	fs, err := parseFlagless("summary", "DIR...\n\nReads each training directory's results.json; runs named alike but for -seedN are one row.\nWith several rows, each after the first is compared with it by Welch's t-test: the difference of\nthe mean accuracies in points ± its standard error, and the two-sided p-value.", args, stderr)
 	if err != nil {
 		return err
 	}
