@@ -274,7 +274,7 @@ type PretrainHeads struct {
 type PretrainOutputs struct {
 	Logits   *Node // [B, K, vocab]: MaskedLM
 	Document *Node // [B, vocab]: MaskedLMAndDocument
-	// Contrastive is HalvesContrastive's loss (a scalar), ContrastiveCorrect and
+	// Contrastive is the contrastive halves' loss (a scalar), ContrastiveCorrect and
 	// ContrastiveCount its retrieval hits and the pieces it scored.
 	Contrastive, ContrastiveCorrect, ContrastiveCount *Node
 }
@@ -327,7 +327,7 @@ func Pretraining(scope *model.Scope, tokens, positions *Node, heads PretrainHead
 	return out
 }
 
-// ContrastiveTemperature is the softmax temperature of HalvesContrastive's similarities.
+// ContrastiveTemperature divides the cosine similarities of the contrastive halves.
 const ContrastiveTemperature = 0.1
 
 // ContrastiveMinTokens is how many tokens each half of a piece needs for it to take part in
@@ -372,16 +372,16 @@ func halvesContrastive(scope *model.Scope, x, mask, lengths *Node, window int) c
 	}
 	validF := ConvertDType(valid, dt)
 	n := Max(ReduceAllSum(validF), ScalarOne(g, dt))
-	w8 := InsertAxes(validF, -1) // [B, 1]
+	taking := InsertAxes(validF, -1) // [B, 1]
 	// Standardise each feature over the batch's pieces that take part, the first halves and
 	// the second halves apart (the projection's batch normalisation in SimCLR, Chen et al.
 	// 2020). A fresh encoder's pooled states are mostly what all reviews share (the position
 	// embeddings, above all, which differ between first and second halves): without this,
 	// every half looks alike, the softmax starts uniform and the loss does not move.
 	standardise := func(v *Node) *Node {
-		mean := Div(ReduceSum(Mul(v, w8), 0), n)
+		mean := Div(ReduceSum(Mul(v, taking), 0), n)
 		c := Sub(v, InsertAxes(mean, 0))
-		variance := Div(ReduceSum(Mul(Square(c), w8), 0), n)
+		variance := Div(ReduceSum(Mul(Square(c), taking), 0), n)
 		return Div(c, InsertAxes(Sqrt(AddScalar(variance, 1e-5)), 0))
 	}
 	// Both halves through one projection: [2B, D], first halves then second halves.
