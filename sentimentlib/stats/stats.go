@@ -1,6 +1,6 @@
 // Package stats holds the statistics of model comparisons: mean and standard deviation over
-// seeds, McNemar's test on paired predictions, a paired bootstrap of a metric difference, and
-// temperature scaling (post-hoc calibration).
+// seeds, Welch's t-test between two settings' seeds, McNemar's test on paired predictions, a
+// paired bootstrap of a metric difference, and temperature scaling (post-hoc calibration).
 package stats
 
 import (
