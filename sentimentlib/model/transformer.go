@@ -365,13 +365,13 @@ func halvesContrastive(scope *model.Scope, x, mask, lengths *Node, window int) c
 	pos := Iota(g, shapes.Make(dtypes.Int32, batchSize, seqLen), 1)
 	first := And(mask, LessThan(pos, InsertAxes(split, -1)))
 	second := And(mask, GreaterOrEqual(pos, InsertAxes(split, -1)))
-	pool := func(m *Node) *Node {
-		mf := ConvertDType(m, dt)
-		n := Max(ReduceSum(mf, 1), OnesLike(ReduceSum(mf, 1)))
-		return Div(ReduceSum(Mul(x, InsertAxes(mf, -1)), 1), InsertAxes(n, -1))
+	pool := func(m *Node) *Node { // the classifier's masked mean, over one half
+		count := ReduceSum(ConvertDType(m, dt), 1)
+		return maskedMean(x, m, Max(count, OnesLike(count)))
 	}
 	validF := ConvertDType(valid, dt)
-	n := Max(ReduceAllSum(validF), ScalarOne(g, dt))
+	count := ReduceAllSum(validF)
+	n := Max(count, OnesLike(count))
 	taking := InsertAxes(validF, -1) // [B, 1]
 	// Standardise each feature over the batch's pieces that take part, the first halves and
 	// the second halves apart (the projection's batch normalisation in SimCLR, Chen et al.
@@ -393,14 +393,13 @@ func halvesContrastive(scope *model.Scope, x, mask, lengths *Node, window int) c
 	sim := MulScalar(Einsum("id,jd->ij", z1, z2), 1/ContrastiveTemperature) // [B, B]
 	// Pieces that take no part are no candidates either: a large negative logit on their column.
 	penalty := InsertAxes(MulScalar(OneMinus(validF), -1e4), 0)
-	byFirst := Add(sim, penalty)                   // row i: first half i against every second half
-	bySecond := Add(Transpose(sim, 0, 1), penalty) // row j: second half j against every first half
-	eye := ConvertDType(Equal(Iota(g, shapes.Make(dtypes.Int32, batchSize, batchSize), 0),
-		Iota(g, shapes.Make(dtypes.Int32, batchSize, batchSize), 1)), dt)
+	byFirst := Add(sim, penalty)                            // row i: first half i against every second half
+	bySecond := Add(Transpose(sim, 0, 1), penalty)          // row j: second half j against every first half
+	own := Iota(g, shapes.Make(dtypes.Int32, batchSize), 0) // each row's own column
+	eye := OneHot(own, batchSize, dt)
 	nll := func(logits *Node) *Node { return Neg(ReduceSum(Mul(LogSoftmax(logits, -1), eye), -1)) } // [B]
-	c := contrastive{z1: z1, z2: z2, count: ReduceAllSum(validF)}
-	c.loss = Div(ReduceAllSum(Mul(Add(nll(byFirst), nll(bySecond)), validF)), MulScalar(Max(c.count, OnesLike(c.count)), 2))
-	own := Iota(g, shapes.Make(dtypes.Int32, batchSize), 0)
+	c := contrastive{z1: z1, z2: z2, count: count}
+	c.loss = Div(ReduceAllSum(Mul(Add(nll(byFirst), nll(bySecond)), validF)), MulScalar(n, 2))
 	hit := ConvertDType(Equal(ArgMax(byFirst, -1, dtypes.Int32), own), dt)
 	c.correct = ReduceAllSum(Mul(hit, validF))
 	return c
