@@ -3,6 +3,8 @@ package sentimentlib
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -47,11 +49,67 @@ func (p *Predictor) PredictSplit(ctx context.Context, split, cacheDir string) ([
 	if err != nil {
 		return nil, err
 	}
+	return scoredOf(reviews, ids, probs), nil
+}
+
+func scoredOf(reviews []imdb.Review, ids [][]int32, probs []float64) []Scored {
 	out := make([]Scored, len(reviews))
 	for i, r := range reviews {
 		out[i] = Scored{Index: r.Index, Text: r.Text, Label: r.Label, Probability: probs[i], Tokens: len(ids[i])}
 	}
-	return out, nil
+	return out
+}
+
+// SavedPredictions returns what PredictSplit returns, without running the model when Train
+// saved the answer: DIR/logits.json holds the best checkpoint's validation and test logits,
+// and they are used, with the calibration temperature, when the file is at least as new as
+// best.ckpt and its labels and word counts match the split's reviews. Otherwise (a directory
+// trained before logits.json existed, a checkpoint written after it) it runs the model like
+// PredictSplit. For notebooks and analyses that look at a split more than once; Evaluate and
+// `sentiment eval` always run the model.
+func SavedPredictions(ctx context.Context, dir, split, cacheDir string) ([]Scored, error) {
+	p, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	reviews, err := p.splitReviews(ctx, split, cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	saved := savedLogits(dir, split, reviews)
+	if saved == nil {
+		return p.PredictSplit(ctx, split, cacheDir)
+	}
+	return scoredOf(reviews, p.tok.EncodeAll(imdb.Texts(reviews)), sigmoids(saved, p.temperature)), nil
+}
+
+// savedLogits returns a split's logits from DIR/logits.json, or nil when the file is missing,
+// unreadable, older than the best checkpoint, or describes other reviews.
+func savedLogits(dir, split string, reviews []imdb.Review) []float64 {
+	li, err := os.Stat(filepath.Join(dir, LogitsFile))
+	if err != nil {
+		return nil
+	}
+	if ci, err := os.Stat(filepath.Join(dir, BestCheckpoint)); err != nil || li.ModTime().Before(ci.ModTime()) {
+		return nil
+	}
+	lg, err := ReadLogits(dir)
+	if err != nil {
+		return nil
+	}
+	s := lg.Test
+	if split == "validation" {
+		s = lg.Validation
+	}
+	if len(s.Logits) != len(reviews) || len(s.Labels) != len(reviews) || len(s.Words) != len(reviews) {
+		return nil
+	}
+	for i, r := range reviews {
+		if s.Labels[i] != r.Label || s.Words[i] != len(strings.Fields(r.Text)) {
+			return nil
+		}
+	}
+	return s.Logits
 }
 
 // splitReviews loads a split ("validation" or "test") with the data configuration the model

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
@@ -109,6 +110,84 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 	}
 	checkExplain(t, dir)
 	checkCalibrate(t, dir)
+	checkSavedPredictions(t, dir)
+}
+
+// checkSavedPredictions: SavedPredictions gives PredictSplit's answer (temperature 2 included)
+// from logits.json, reads that file rather than the model, and runs the model when the file
+// is older than the best checkpoint or describes other reviews.
+func checkSavedPredictions(t *testing.T, dir string) {
+	ctx := context.Background()
+	if err := writeJSON(filepath.Join(dir, CalibrationFile), Calibration{Temperature: 2, FittedOn: "validation"}); err != nil {
+		t.Fatal(err)
+	}
+	live, err := PredictSplit(ctx, dir, "test", fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(what string, got []Scored, flipped bool) {
+		t.Helper()
+		if len(got) != len(live) {
+			t.Fatalf("%s: %d predictions, want %d", what, len(got), len(live))
+		}
+		for i, g := range got {
+			want := live[i].Probability
+			if flipped {
+				want = 1 - want
+			}
+			if g.Index != live[i].Index || g.Label != live[i].Label || g.Tokens != live[i].Tokens || g.Text != live[i].Text || math.Abs(g.Probability-want) > 1e-12 {
+				t.Fatalf("%s row %d: %+v, want probability %v of %+v", what, i, g, want, live[i])
+			}
+		}
+	}
+	saved, err := SavedPredictions(ctx, dir, "test", fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("saved", saved, false)
+	val, err := SavedPredictions(ctx, dir, "validation", fixture)
+	if err != nil || len(val) != 30 {
+		t.Fatalf("saved validation: %d rows, %v", len(val), err)
+	}
+
+	// Negated logits in a file newer than the checkpoint: the probabilities flip, so the file
+	// is what is read.
+	lg, err := ReadLogits(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range lg.Test.Logits {
+		lg.Test.Logits[i] = -lg.Test.Logits[i]
+	}
+	ckpt, err := os.Stat(filepath.Join(dir, BestCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(l *RunLogits, offset time.Duration) {
+		t.Helper()
+		if err := writeJSON(filepath.Join(dir, LogitsFile), l); err != nil {
+			t.Fatal(err)
+		}
+		at := ckpt.ModTime().Add(offset)
+		if err := os.Chtimes(filepath.Join(dir, LogitsFile), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string, flipped bool) {
+		t.Helper()
+		got, err := SavedPredictions(ctx, dir, "test", fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(what, got, flipped)
+	}
+	write(lg, time.Minute)
+	check("negated logits.json", true)
+	write(lg, -time.Minute)
+	check("logits.json older than best.ckpt", false)
+	lg.Test.Labels[3] = 1 - lg.Test.Labels[3]
+	write(lg, time.Minute)
+	check("logits.json with another label", false)
 }
 
 // checkCalibrate: the fitted temperature lowers (or keeps) the validation NLL without changing
