@@ -44,20 +44,27 @@ func (p *Predictor) PredictSplit(ctx context.Context, split, cacheDir string) ([
 	if err != nil {
 		return nil, err
 	}
-	ids := p.tok.EncodeAll(imdb.Texts(reviews))
-	probs, err := p.probabilities(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	return scoredOf(reviews, ids, probs), nil
+	return p.score(ctx, reviews, nil)
 }
 
-func scoredOf(reviews []imdb.Review, ids [][]int32, probs []float64) []Scored {
+// score pairs reviews with their probabilities: from logits when not nil (one per review),
+// else from the model.
+func (p *Predictor) score(ctx context.Context, reviews []imdb.Review, logits []float64) ([]Scored, error) {
+	ids := p.tok.EncodeAll(imdb.Texts(reviews))
+	var probs []float64
+	if logits != nil {
+		probs = sigmoids(logits, p.temperature)
+	} else {
+		var err error
+		if probs, err = p.probabilities(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]Scored, len(reviews))
 	for i, r := range reviews {
 		out[i] = Scored{Index: r.Index, Text: r.Text, Label: r.Label, Probability: probs[i], Tokens: len(ids[i])}
 	}
-	return out
+	return out, nil
 }
 
 // SavedPredictions returns what PredictSplit returns, without running the model when Train
@@ -76,11 +83,7 @@ func SavedPredictions(ctx context.Context, dir, split, cacheDir string) ([]Score
 	if err != nil {
 		return nil, err
 	}
-	saved := savedLogits(dir, split, reviews)
-	if saved == nil {
-		return p.PredictSplit(ctx, split, cacheDir)
-	}
-	return scoredOf(reviews, p.tok.EncodeAll(imdb.Texts(reviews)), sigmoids(saved, p.temperature)), nil
+	return p.score(ctx, reviews, savedLogits(dir, split, reviews))
 }
 
 // savedLogits returns a split's logits from DIR/logits.json, or nil when the file is missing,
