@@ -19,10 +19,33 @@ type RunGroup struct {
 	// Mean and sample standard deviation over the runs: the best validation accuracy (the
 	// model selected on validation), and that model's test accuracy and NLL.
 	Validation, Test, TestNLL Stat
+	// The lowest and highest ROC-AUC of the selected models, on validation and on test: with
+	// few seeds, "every run of one setting ranks the reviews better than every run of the
+	// other" is read off these ranges.
+	ValidationAUC, TestAUC Range
 	// ValidationVsFirst and TestVsFirst compare this group's accuracies with the first group's
 	// by Welch's t-test (this group minus the first); nil for the first group, and where either
 	// group has fewer than two runs or no spread.
 	ValidationVsFirst, TestVsFirst *stats.WelchResult
+}
+
+// Range is the smallest and largest of some values.
+type Range struct{ Min, Max float64 }
+
+func rangeOf(xs []float64) Range {
+	r := Range{math.Inf(1), math.Inf(-1)}
+	for _, x := range xs {
+		r.Min, r.Max = min(r.Min, x), max(r.Max, x)
+	}
+	return r
+}
+
+// String is "min-max" with four decimals, or one value when they are equal.
+func (r Range) String() string {
+	if r.Min == r.Max {
+		return fmt.Sprintf("%.4f", r.Min)
+	}
+	return fmt.Sprintf("%.4f-%.4f", r.Min, r.Max)
 }
 
 var seedSuffix = regexp.MustCompile(`-seed[0-9]+$`)
@@ -57,11 +80,13 @@ func SummarizeRuns(dirs []string) ([]RunGroup, error) {
 	}
 	val, test := make([][]float64, len(groups)), make([][]float64, len(groups))
 	for i, rs := range results {
-		var nll []float64
+		var nll, valAUC, testAUC []float64
 		for _, r := range rs {
 			val[i], test[i], nll = append(val[i], r.Validation.Accuracy), append(test[i], r.Test.Accuracy), append(nll, r.Test.NLL)
+			valAUC, testAUC = append(valAUC, r.Validation.ROCAUC), append(testAUC, r.Test.ROCAUC)
 		}
 		groups[i].Validation, groups[i].Test, groups[i].TestNLL = statOf(val[i]), statOf(test[i]), statOf(nll)
+		groups[i].ValidationAUC, groups[i].TestAUC = rangeOf(valAUC), rangeOf(testAUC)
 		if i > 0 {
 			groups[i].ValidationVsFirst, groups[i].TestVsFirst = welchOrNil(val[0], val[i]), welchOrNil(test[0], test[i])
 		}
@@ -95,13 +120,14 @@ func vsFirst(r *stats.WelchResult) string {
 }
 
 // WriteRunTable writes groups as a Markdown table: seeds, then mean ± standard deviation of the
-// best validation accuracy, the test accuracy and the test NLL. With more than one group, two
+// best validation accuracy, the test accuracy and the test NLL, then the range (lowest-highest
+// over the runs) of the validation and test ROC-AUC. With more than one group, two
 // more columns compare each group's accuracies with the first row's (Welch's t-test): the
 // difference of the means in points, its standard error, and the two-sided p-value.
 func WriteRunTable(w io.Writer, groups []RunGroup) error {
-	header := "| runs | seeds | best validation accuracy | test accuracy | test NLL |\n|---|---|---:|---:|---:|"
+	header := "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation ROC-AUC | test ROC-AUC |\n|---|---|---:|---:|---:|---:|---:|"
 	if len(groups) > 1 {
-		header = "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation vs first row | test vs first row |\n|---|---|---:|---:|---:|---:|---:|"
+		header = "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation ROC-AUC | test ROC-AUC | validation vs first row | test vs first row |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
 	}
 	if _, err := fmt.Fprintln(w, header); err != nil {
 		return err
@@ -114,7 +140,7 @@ func WriteRunTable(w io.Writer, groups []RunGroup) error {
 			}
 			seeds += fmt.Sprint(s)
 		}
-		row := fmt.Sprintf("| %s | %s | %s | %s | %.3f ± %.3f |", g.Name, seeds, g.Validation, g.Test, g.TestNLL.Mean, g.TestNLL.Std)
+		row := fmt.Sprintf("| %s | %s | %s | %s | %.3f ± %.3f | %s | %s |", g.Name, seeds, g.Validation, g.Test, g.TestNLL.Mean, g.TestNLL.Std, g.ValidationAUC, g.TestAUC)
 		if len(groups) > 1 {
 			row += fmt.Sprintf(" %s | %s |", vsFirst(g.ValidationVsFirst), vsFirst(g.TestVsFirst))
 		}

@@ -14,8 +14,8 @@ import (
 )
 
 // TestSummarizeRuns groups directories by name without -seedN, in order, with the mean and
-// sample standard deviation computed by hand; a missing results.json and a repeated seed are
-// errors that name the directory.
+// sample standard deviation computed by hand and the ROC-AUC ranges; a missing results.json and
+// a repeated seed are errors that name the directory.
 func TestSummarizeRuns(t *testing.T) {
 	root := t.TempDir()
 	write := func(name string, seed uint64, val, test, nll float64) string {
@@ -23,7 +23,8 @@ func TestSummarizeRuns(t *testing.T) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		r := Results{Seed: seed, Validation: metrics.Metrics{Accuracy: val}, Test: metrics.Metrics{Accuracy: test, NLL: nll}}
+		// ROC-AUC: half the accuracy plus 0.5, so 0.93 for a validation accuracy of 0.86.
+		r := Results{Seed: seed, Validation: metrics.Metrics{Accuracy: val, ROCAUC: val/2 + 0.5}, Test: metrics.Metrics{Accuracy: test, NLL: nll, ROCAUC: test/2 + 0.5}}
 		if err := writeJSON(filepath.Join(dir, ResultsFile), r); err != nil {
 			t.Fatal(err)
 		}
@@ -62,9 +63,9 @@ func TestSummarizeRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, row := range []string{
-		"| b | 1,2,3 | 0.8333 ± 0.0306 | 0.7200 ± 0.0200 | 0.600 ± 0.100 | – | – |",
-		"| a | 7 | 0.9000 ± 0.0000 | 0.8500 ± 0.0000 | 0.300 ± 0.000 | – | – |",
-		fmt.Sprintf("| c | 1,2 | 0.8800 ± 0.0283 | 0.7200 ± 0.0000 | 0.400 ± 0.000 | +4.67 ± 2.67 (p %.2f) | +0.00 ± 1.15 (p 1.00) |", c.ValidationVsFirst.P),
+		"| b | 1,2,3 | 0.8333 ± 0.0306 | 0.7200 ± 0.0200 | 0.600 ± 0.100 | 0.9000-0.9300 | 0.8500-0.8700 | – | – |",
+		"| a | 7 | 0.9000 ± 0.0000 | 0.8500 ± 0.0000 | 0.300 ± 0.000 | 0.9500 | 0.9250 | – | – |",
+		fmt.Sprintf("| c | 1,2 | 0.8800 ± 0.0283 | 0.7200 ± 0.0000 | 0.400 ± 0.000 | 0.9300-0.9500 | 0.8600 | +4.67 ± 2.67 (p %.2f) | +0.00 ± 1.15 (p 1.00) |", c.ValidationVsFirst.P),
 	} {
 		if !strings.Contains(sb.String(), row) {
 			t.Errorf("table lacks %q:\n%s", row, sb.String())
@@ -72,7 +73,7 @@ func TestSummarizeRuns(t *testing.T) {
 	}
 	// One group: no comparison columns.
 	sb.Reset()
-	if err := WriteRunTable(&sb, groups[:1]); err != nil || strings.Contains(sb.String(), "vs first row") || !strings.Contains(sb.String(), "| 0.600 ± 0.100 |\n") {
+	if err := WriteRunTable(&sb, groups[:1]); err != nil || strings.Contains(sb.String(), "vs first row") || !strings.Contains(sb.String(), "| 0.600 ± 0.100 | 0.9000-0.9300 | 0.8500-0.8700 |\n") {
 		t.Errorf("one group's table (err %v):\n%s", err, sb.String())
 	}
 
