@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,13 +105,9 @@ func savedLogits(dir, split string, reviews []imdb.Review) []float64 {
 	if split == "validation" {
 		s = lg.Validation
 	}
-	if len(s.Logits) != len(reviews) || len(s.Labels) != len(reviews) || len(s.Words) != len(reviews) {
+	// The labels and word counts Train would have saved for these reviews (splitLogits).
+	if want := splitLogits(nil, reviews); len(s.Logits) != len(reviews) || !slices.Equal(s.Labels, want.Labels) || !slices.Equal(s.Words, want.Words) {
 		return nil
-	}
-	for i, r := range reviews {
-		if s.Labels[i] != r.Label || s.Words[i] != len(strings.Fields(r.Text)) {
-			return nil
-		}
 	}
 	return s.Logits
 }

@@ -125,11 +125,11 @@ func vsFirst(r *stats.WelchResult) string {
 // more columns compare each group's accuracies with the first row's (Welch's t-test): the
 // difference of the means in points, its standard error, and the two-sided p-value.
 func WriteRunTable(w io.Writer, groups []RunGroup) error {
-	header := "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation ROC-AUC | test ROC-AUC |\n|---|---|---:|---:|---:|---:|---:|"
+	columns, align := "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation ROC-AUC | test ROC-AUC |", "|---|---|---:|---:|---:|---:|---:|"
 	if len(groups) > 1 {
-		header = "| runs | seeds | best validation accuracy | test accuracy | test NLL | validation ROC-AUC | test ROC-AUC | validation vs first row | test vs first row |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+		columns, align = columns+" validation vs first row | test vs first row |", align+"---:|---:|"
 	}
-	if _, err := fmt.Fprintln(w, header); err != nil {
+	if _, err := fmt.Fprintln(w, columns+"\n"+align); err != nil {
 		return err
 	}
 	for _, g := range groups {

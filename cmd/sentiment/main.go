@@ -44,7 +44,7 @@ Usage:
                                               pretraining (masked LM, or contrastive halves) on the training and unlabeled text; rerun to resume
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
-  sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table; rows after the first compared with it (Welch)
+  sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
 
 Run "sentiment COMMAND -h" for a command's flags.
