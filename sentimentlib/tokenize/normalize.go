@@ -146,11 +146,15 @@ var asciiPunct = func() (t [utf8.RuneSelf]bool) {
 }()
 
 // splitWords applies step 4 to normalized text, calling fn with each word (a sub-slice of norm).
-func splitWords(norm []byte, fn func(word []byte)) {
+func splitWords(norm []byte, fn func(word []byte)) { split(norm, false, fn) }
+
+// split is splitWords; with apostrophes, the ASCII apostrophe is a letter ("didn't" stays one
+// word) instead of punctuation.
+func split(norm []byte, apostrophes bool, fn func(word []byte)) {
 	start := -1
 	for i := 0; i < len(norm); {
 		c := norm[i]
-		if c < utf8.RuneSelf && c != ' ' && !asciiPunct[c] {
+		if c < utf8.RuneSelf && c != ' ' && (!asciiPunct[c] || (apostrophes && c == '\'')) {
 			// Fast path: a letter or digit inside a word.
 			if start < 0 {
 				start = i
@@ -193,4 +197,16 @@ func Words(text string) []string {
 	var words []string
 	splitWords(normalize(nil, text), func(w []byte) { words = append(words, string(w)) })
 	return words
+}
+
+// AppendWords normalizes text (steps 1-3) into buf and calls fn with each of its words, as step
+// 4 splits them except that an ASCII apostrophe belongs to the word around it: "didn't", "it's"
+// and "90's" stay one word, while "!", "?" and the other punctuation marks are words of their
+// own. These are the words of the n-gram features (package ngrams): a word n-gram reaches across
+// "didn't like it" where the WordPiece split "didn ' t" would spend three words on "didn't". It
+// returns buf (the normalized text), for reuse; fn's word is a sub-slice of it.
+func AppendWords(buf []byte, text string, fn func(word []byte)) []byte {
+	buf = normalize(buf[:0], text)
+	split(buf, true, fn)
+	return buf
 }
