@@ -1,6 +1,6 @@
-// Package model holds the classifiers' graphs: a pre-norm transformer encoder and a fastText-style
-// bag of n-grams baseline. Each takes token ids [B, L] (int32, 0 = padding) and returns one logit
-// per review [B]. Hyperparameters are model.Scope params (read with model.GetParamOr), so the
+// Package model holds the classifiers' graphs: a pre-norm transformer encoder, a fastText-style
+// bag of n-grams baseline and the naive-Bayes-weighted n-gram model NBSVM. Each takes ids [B, L]
+// (int32, 0 = padding: tokens, or n-gram features for NBSVM) and returns one logit per review [B]. Hyperparameters are model.Scope params (read with model.GetParamOr), so the
 // command line and notebooks tune them by name.
 package model
 
@@ -22,7 +22,7 @@ import (
 
 // Hyperparameter names (model.Scope params).
 const (
-	ParamArchitecture = "architecture" // "transformer" or "ngrams"
+	ParamArchitecture = "architecture" // one of Architectures
 	ParamVocabSize    = "vocab_size"   // set from the tokenizer
 	ParamDim          = "model_dim"    // embedding / residual width
 	ParamLayers       = "num_layers"
@@ -47,6 +47,10 @@ const (
 // DType of the models' variables and activations.
 var DType = dtypes.Float32
 
+// Architectures are the values of ParamArchitecture: "transformer" (Transformer), "ngrams"
+// (BagOfNgrams, over token ids) and "nbsvm" (NBSVM, over the ids of n-gram features).
+var Architectures = []string{"transformer", "ngrams", "nbsvm"}
+
 // ModelFn returns the graph function of the architecture named in the scope.
 func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) {
 	switch arch {
@@ -54,8 +58,10 @@ func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) 
 		return Transformer, nil
 	case "ngrams":
 		return BagOfNgrams, nil
+	case "nbsvm":
+		return NBSVM, nil
 	}
-	return nil, fmt.Errorf("model: unknown architecture %q: want \"transformer\" or \"ngrams\"", arch)
+	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
 }
 
 // AttributionsFn returns the graph function giving logits and per-token attributions of the
@@ -66,8 +72,10 @@ func AttributionsFn(arch string) (func(scope *model.Scope, tokens, alphas *Node)
 		return TransformerAttributions, nil
 	case "ngrams":
 		return BagOfNgramsAttributions, nil
+	case "nbsvm":
+		return NBSVMAttributions, nil
 	}
-	return nil, fmt.Errorf("model: unknown architecture %q: want \"transformer\" or \"ngrams\"", arch)
+	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
 }
 
 // paddingMask is tokens != 0 ([B, L] bool) and the number of real tokens per review ([B] int32,
