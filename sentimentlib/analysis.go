@@ -51,7 +51,7 @@ func (p *Predictor) PredictSplit(ctx context.Context, split, cacheDir string) ([
 // score pairs reviews with their probabilities: from logits when not nil (one per review),
 // else from the model.
 func (p *Predictor) score(ctx context.Context, reviews []imdb.Review, logits []float64) ([]Scored, error) {
-	ids := p.tok.EncodeAll(imdb.Texts(reviews))
+	ids := p.feat.EncodeAll(imdb.Texts(reviews))
 	var probs []float64
 	if logits != nil {
 		probs = sigmoids(logits, p.temperature)

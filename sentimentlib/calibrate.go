@@ -46,7 +46,7 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 	if err != nil {
 		return nil, err
 	}
-	logits, err := p.logits(ctx, p.tok.EncodeAll(imdb.Texts(validation)))
+	logits, err := p.logits(ctx, p.feat.EncodeAll(imdb.Texts(validation)))
 	if err != nil {
 		return nil, err
 	}

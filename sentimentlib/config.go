@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 )
 
 // Config is everything a training run depends on; it is saved as config.json beside the model.
@@ -26,13 +28,16 @@ type Config struct {
 	MaxTrainReviews int `json:"max_train_reviews,omitempty"`
 	// MaxEvalReviews limits validation and test reviews (0: all); only --quick uses it.
 	MaxEvalReviews int `json:"max_eval_reviews,omitempty"`
+	// NoTest skips the test split: results.json's test metrics stay empty. For tuning runs, so
+	// that choosing settings on validation never shows a test number.
+	NoTest bool `json:"no_test,omitempty"`
 	// PositiveFraction in (0, 1) keeps only that fraction of the training split's positive
 	// reviews (the first ones of the seeded shuffle), for experiments on imbalanced data;
 	// validation and test stay as they are. 0 keeps them all.
 	PositiveFraction float64 `json:"positive_fraction,omitempty"`
 
 	// Model.
-	Architecture string  `json:"architecture"` // "transformer" or "ngrams"
+	Architecture string  `json:"architecture"` // "transformer", "ngrams" or "nbsvm" (model.Architectures)
 	Dim          int     `json:"model_dim"`
 	Layers       int     `json:"num_layers"`
 	Heads        int     `json:"num_heads"`
@@ -42,6 +47,9 @@ type Config struct {
 	// AttentionWindow > 0: block-local attention over windows of that many tokens (0: global).
 	AttentionWindow int `json:"attention_window,omitempty"`
 	NgramBuckets    int `json:"ngram_buckets,omitempty"`
+	// NBSVM configures the nbsvm architecture (its n-gram features and its form); unused by
+	// the others.
+	NBSVM NBSVMConfig `json:"nbsvm,omitzero"`
 	// MaxLen tokens per review ([CLS] included), HeadTokens of them from the start.
 	MaxLen     int `json:"max_len"`
 	HeadTokens int `json:"head_tokens"`
@@ -88,6 +96,16 @@ type Config struct {
 	// (RMS 0.08 after 3,000 steps) leaves it. Smaller weights also move faster, relative to
 	// their size, under AdamW's fixed-size steps. 0 or 1: off. (It did not help here: README.)
 	InitScale float64 `json:"init_scale,omitempty"`
+}
+
+// NBSVMConfig is the nbsvm architecture's configuration (model.NBSVM): its features (the
+// n-gram vocabulary's max_n, max_features and alpha) and the a and s of its logit,
+// b + sum_g (w_g + a) r_g / s. For nbsvm, max_len is the most n-grams a review keeps (the most
+// frequent ones first).
+type NBSVMConfig struct {
+	ngrams.Options
+	Offset float64 `json:"offset"`
+	Scale  float64 `json:"scale"`
 }
 
 // InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
@@ -176,6 +194,15 @@ var presets = map[string]Config{
 		WarmupSteps: 200, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
 		Data: DataConfig{VocabSize: 30000},
 	},
+	// NB-weighted uni+bi+trigrams (NBSVM++: Wang & Manning 2012, Howard 2018) on the training
+	// split, with the word split, learning rate, epochs and weight decay chosen on validation
+	// (docs/nbsvm.md). A review has at most about 3,400 of the 800,000 n-grams, so max_len 4096
+	// keeps them all (the most frequent first otherwise). Training takes seconds.
+	"nbsvm": {
+		Architecture: "nbsvm", NBSVM: NBSVMConfig{Options: ngrams.Options{MaxN: 3, MaxFeatures: 800_000, Alpha: 1}, Offset: 0.4, Scale: 10},
+		MaxLen: 4096, HeadTokens: 4096, BatchSize: 32, Epochs: 2, LearningRate: 0.02, WeightDecay: 0.01,
+		WarmupSteps: 0, ClipNorm: 0, Patience: 0, SelectMetric: "accuracy",
+	},
 	"ngrams": {
 		Architecture: "ngrams", Dim: 32, NgramBuckets: 1 << 19, Dropout: 0.2, Pooling: "mean",
 		MaxLen: 512, HeadTokens: 128, BatchSize: 32, Epochs: 4, LearningRate: 5e-3, WeightDecay: 0,
@@ -202,7 +229,11 @@ func Preset(name string, quick bool) (Config, error) {
 		return Config{}, fmt.Errorf("unknown preset %q: want one of %v", name, Presets())
 	}
 	c.Preset, c.Seed, c.Quick = name, 1, quick
-	if quick {
+	if quick && c.Architecture == "nbsvm" {
+		// Fast already: a subset and a smaller vocabulary.
+		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
+		c.NBSVM.MaxFeatures, c.MaxLen, c.HeadTokens = 200_000, 2048, 2048
+	} else if quick {
 		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
 		c.Data.VocabSize = 8000
 		c.MaxLen, c.HeadTokens = 256, 64
@@ -217,48 +248,81 @@ func Preset(name string, quick bool) (Config, error) {
 // Validate checks the configuration, with an error naming the field and a valid range.
 func (c Config) Validate() error {
 	switch {
-	case c.Architecture != "transformer" && c.Architecture != "ngrams":
-		return fmt.Errorf("config: architecture %q: want \"transformer\" or \"ngrams\"", c.Architecture)
+	case !slices.Contains(smodel.Architectures, c.Architecture):
+		return fmt.Errorf("config: architecture %q: want one of %s", c.Architecture, strings.Join(smodel.Architectures, ", "))
+	case c.Architecture == "nbsvm":
+		return c.validateNBSVM()
 	case c.Dim < 4 || c.Dim > 4096:
 		return fmt.Errorf("config: model_dim %d out of range [4, 4096]", c.Dim)
 	case c.Architecture == "transformer" && (c.Heads < 1 || c.Dim%c.Heads != 0):
 		return fmt.Errorf("config: num_heads %d must be >= 1 and divide model_dim %d", c.Heads, c.Dim)
 	case c.Architecture == "transformer" && (c.Layers < 1 || c.Layers > 48):
 		return fmt.Errorf("config: num_layers %d out of range [1, 48]", c.Layers)
-	case c.LengthBuckets < 0 || c.LengthBuckets > 64:
-		return fmt.Errorf("config: length_buckets %d out of range [0, 64] (0: 4)", c.LengthBuckets)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
-	case c.MaxLen < 8 || c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
-		return fmt.Errorf("config: max_len %d (>= 8) and head_tokens %d (0..max_len) invalid", c.MaxLen, c.HeadTokens)
-	case c.BatchSize < 1 || c.Epochs < 1:
-		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
-	case c.LearningRate <= 0 || c.LearningRate > 1:
-		return fmt.Errorf("config: learning_rate %g out of range (0, 1]", c.LearningRate)
-	case c.PositiveFraction < 0 || c.PositiveFraction > 1:
-		return fmt.Errorf("config: positive_fraction %g out of range [0, 1] (0: keep all)", c.PositiveFraction)
+	}
+	if err := c.validateCommon(); err != nil {
+		return err
+	}
+	switch {
 	case c.AttentionWindow < 0 || (c.AttentionWindow > 0 && c.MaxLen%c.AttentionWindow != 0):
 		return fmt.Errorf("config: attention_window %d must be 0 (global) or divide max_len %d", c.AttentionWindow, c.MaxLen)
 	case c.LayerLRDecay < 0 || c.LayerLRDecay > 1:
 		return fmt.Errorf("config: layer_lr_decay %g out of range [0, 1] (0 or 1: off; 0.8 is common)", c.LayerLRDecay)
 	case c.LayerLRDecay > 0 && c.LayerLRDecay < 1 && c.Architecture != "transformer":
 		return fmt.Errorf("config: layer_lr_decay %g applies to the transformer's layers; architecture %q has none (set it to 0)", c.LayerLRDecay, c.Architecture)
-	case c.Data.ValidationBlock < 0:
-		return fmt.Errorf("config: data.validation_block %d must be 0 (single reviews) or positive (for example 250)", c.Data.ValidationBlock)
 	case c.InitScale < 0 || c.InitScale > 1:
 		return fmt.Errorf("config: init_scale %g out of range [0, 1] (0 or 1: off; it shrinks a pretrained encoder)", c.InitScale)
 	case c.InitScale > 0 && c.InitScale < 1 && c.Init == "":
 		return fmt.Errorf("config: init_scale %g rescales a pretrained encoder, and there is none: add --init DIR or drop it", c.InitScale)
 	case c.Architecture == "transformer" && !slices.Contains(smodel.Poolings, c.Pooling):
 		return fmt.Errorf("config: pooling %q: want one of %s", c.Pooling, strings.Join(smodel.Poolings, ", "))
+	}
+	return nil
+}
+
+// validateCommon checks the fields every architecture uses: lengths, optimisation, selection
+// and the loss.
+func (c Config) validateCommon() error {
+	switch {
+	case c.MaxLen < 8 || c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
+		return fmt.Errorf("config: max_len %d (>= 8) and head_tokens %d (0..max_len) invalid", c.MaxLen, c.HeadTokens)
+	case c.LengthBuckets < 0 || c.LengthBuckets > 64:
+		return fmt.Errorf("config: length_buckets %d out of range [0, 64] (0: 4)", c.LengthBuckets)
+	case c.BatchSize < 1 || c.Epochs < 1:
+		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
+	case c.LearningRate <= 0 || c.LearningRate > 1:
+		return fmt.Errorf("config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case c.PositiveFraction < 0 || c.PositiveFraction > 1:
+		return fmt.Errorf("config: positive_fraction %g out of range [0, 1] (0: keep all)", c.PositiveFraction)
 	case c.SelectMetric != "accuracy" && c.SelectMetric != "f1" && c.SelectMetric != "roc_auc" && c.SelectMetric != "nll":
 		return fmt.Errorf("config: select_metric %q: want accuracy, f1, roc_auc or nll", c.SelectMetric)
+	case c.Data.ValidationBlock < 0:
+		return fmt.Errorf("config: data.validation_block %d must be 0 (single reviews) or positive (for example 250)", c.Data.ValidationBlock)
 	}
 	l := c.Loss
 	if l.ClassBeta > 0 && l.NegativeCount == 0 && l.PositiveCount == 0 {
 		l.NegativeCount, l.PositiveCount = 1, 1 // unset: Train counts the training split's labels
 	}
 	return l.Validate()
+}
+
+// validateNBSVM checks an nbsvm configuration: its own fields, and that it asks for nothing
+// that belongs to the other architectures.
+func (c Config) validateNBSVM() error {
+	n := c.NBSVM
+	if err := n.Options.Validate(); err != nil {
+		return fmt.Errorf("config: nbsvm.%s", strings.TrimPrefix(err.Error(), "ngrams: "))
+	}
+	switch {
+	case !(n.Scale > 0):
+		return fmt.Errorf("config: nbsvm.scale %g must be positive (s in (w + a) r / s; for example 10)", n.Scale)
+	case math.IsNaN(n.Offset) || math.IsInf(n.Offset, 0):
+		return fmt.Errorf("config: nbsvm.offset %g must be a number (a in (w + a) r / s; for example 0.4)", n.Offset)
+	case c.Init != "":
+		return fmt.Errorf("config: init %q: nbsvm has no encoder to initialise (drop --init)", c.Init)
+	}
+	return c.validateCommon()
 }
 
 // Set overrides one configuration field by its JSON name (as config.json spells it, for
@@ -317,10 +381,10 @@ func setJSONField[T any](v T, name, value string, optional func(string) bool) (T
 // optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
 func (c *Config) optionalField(name string) bool {
 	switch name {
-	case "max_train_reviews", "max_eval_reviews", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps", "layer_lr_decay", "init_scale":
+	case "max_train_reviews", "max_eval_reviews", "no_test", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps", "layer_lr_decay", "init_scale":
 		return true
 	}
-	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.")
+	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.") || strings.HasPrefix(name, "nbsvm.")
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
@@ -34,10 +35,12 @@ type DataConfig struct {
 	Offline bool `json:"-"`
 }
 
-// Prepared is the data ready for batching: the splits, the tokenizer trained on the training
-// split only, and every review encoded once (token ids kept in memory).
+// Prepared is the data ready for batching: the splits, the features fitted on the training
+// split only, and every review encoded once (ids kept in memory).
 type Prepared struct {
-	Data      *imdb.Data
+	Data     *imdb.Data
+	Features Features
+	// Tokenizer is Features when they are the WordPiece tokenizer (nil otherwise).
 	Tokenizer *tokenize.Tokenizer
 	// Encoded token ids of each split, in the order of Data's splits.
 	Train, Validation, Test, Unsupervised [][]int32
@@ -70,15 +73,16 @@ func TrainTokenizer(data *imdb.Data, vocabSize int) (*tokenize.Tokenizer, error)
 	return tokenize.Train(imdb.Texts(data.Train), tokenize.TrainOptions{VocabSize: vocabSize})
 }
 
-// Encode encodes every split of data with tok.
-func Encode(data *imdb.Data, tok *tokenize.Tokenizer) *Prepared {
+// Encode encodes every split of data with the features f.
+func Encode(data *imdb.Data, f Features) *Prepared {
 	sizes := []int{len(data.Train), len(data.Validation), len(data.Test), len(data.Unsupervised)}
 	var texts []string
 	for _, s := range [][]imdb.Review{data.Train, data.Validation, data.Test, data.Unsupervised} {
 		texts = append(texts, imdb.Texts(s)...)
 	}
-	ids := tok.EncodeAll(texts)
-	p := &Prepared{Data: data, Tokenizer: tok}
+	ids := f.EncodeAll(texts)
+	p := &Prepared{Data: data, Features: f}
+	p.Tokenizer, _ = f.(*tokenize.Tokenizer)
 	parts := []*[][]int32{&p.Train, &p.Validation, &p.Test, &p.Unsupervised}
 	at := 0
 	for i, n := range sizes {
@@ -86,6 +90,14 @@ func Encode(data *imdb.Data, tok *tokenize.Tokenizer) *Prepared {
 		at += n
 	}
 	return p
+}
+
+// describeFeatures names the features and their size, for progress lines.
+func describeFeatures(f Features) string {
+	if v, ok := f.(*ngrams.Vocabulary); ok {
+		return fmt.Sprintf("%d n-grams (1 to %d words)", v.Len(), v.Options().MaxN)
+	}
+	return fmt.Sprintf("vocabulary %d", f.VocabSize())
 }
 
 // Percentiles of a length distribution.

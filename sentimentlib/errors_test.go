@@ -51,6 +51,24 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 			t.Errorf("%s=%s: Train accepted it", tc.field, tc.value)
 		}
 	}
+	for _, tc := range []struct{ field, value, mention string }{
+		{"nbsvm.max_n", "4", "nbsvm.max_n"},
+		{"nbsvm.max_features", "0", "nbsvm.max_features"},
+		{"nbsvm.alpha", "-1", "nbsvm.alpha"},
+		{"nbsvm.scale", "0", "nbsvm.scale"},
+		{"max_len", "4", "max_len"},
+		{"learning_rate", "2", "learning_rate"},
+		{"init", "runs/pretrain-cpu-seed1", "no encoder"},
+		{"loss.confidence_gamma", "-1", "gamma"},
+	} {
+		cfg, _ := Preset("nbsvm", false)
+		if err := cfg.Set(tc.field, tc.value); err != nil {
+			t.Fatalf("nbsvm: Set(%s, %s): %v", tc.field, tc.value, err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("nbsvm: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
+		}
+	}
 	ng, _ := Preset("ngrams", false)
 	ng.LayerLRDecay = 0.8
 	if err := ng.Validate(); err == nil || !strings.Contains(err.Error(), "has none") {

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 )
 
 // WordAttribution is one word of a review (WordPiece pieces joined) with its attribution:
@@ -56,9 +57,10 @@ const IntegrationSteps = 32
 // the way, dotted with the embedding, are averaged. The attributions add up to the logit minus
 // the baseline's logit, so they say how much each word moved this decision, even where the
 // model is saturated (plain gradient x input is not). The review and all the steps run as one
-// batch.
+// batch. For nbsvm, whose logit is a sum over n-grams, the same path gives each n-gram's exact
+// share, spread over its words, and the baseline is the bias.
 func (p *Predictor) Explain(text string) (*Explanation, error) {
-	ids := p.tok.Encode(text)
+	ids := p.feat.Encode(text)
 	opts := batchOptions(p.cfg, false)
 	opts.BatchSize = 1
 	ds, err := batch.New("explain", [][]int32{ids}, []int{0}, opts)
@@ -97,28 +99,51 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 		}
 	}
 	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m]), Truncated: len(ids) > p.cfg.MaxLen}
-	e.Probability = p.probability(e.Logit)
-	e.Label = "negative"
-	if e.Probability >= 0.5 {
-		e.Label = "positive"
+	e.Prediction = newPrediction(p.probability(e.Logit), !known(ids, p.feat))
+	e.Words = p.wordAttributions(text, row, attr)
+	return e, nil
+}
+
+// wordAttributions maps the attributions of the ids in row (padded) to the words of text. For
+// the tokenizer's models, a word's WordPiece pieces are joined and their attributions added;
+// for nbsvm, each n-gram's exact share of the logit is spread over its words
+// (ngrams.Vocabulary.Attribute).
+func (p *Predictor) wordAttributions(text string, row []int32, attr []float64) []WordAttribution {
+	var out []WordAttribution
+	if v, ok := p.feat.(*ngrams.Vocabulary); ok {
+		words, shares := v.Attribute(text, row, attr)
+		for i, w := range words {
+			out = append(out, WordAttribution{Word: w, Attribution: shares[i]})
+		}
+		return out
 	}
+	tok := p.Tokenizer()
 	for i, id := range row {
 		if id == 0 { // padding
 			break
 		}
-		tok := p.tok.Token(id)
-		if strings.HasPrefix(tok, "[") && strings.HasSuffix(tok, "]") && tok != "[UNK]" {
+		piece := tok.Token(id)
+		if strings.HasPrefix(piece, "[") && strings.HasSuffix(piece, "]") && piece != "[UNK]" {
 			continue // [CLS], [SEP]
 		}
-		if rest, ok := strings.CutPrefix(tok, "##"); ok && len(e.Words) > 0 {
-			last := &e.Words[len(e.Words)-1]
+		if rest, ok := strings.CutPrefix(piece, "##"); ok && len(out) > 0 {
+			last := &out[len(out)-1]
 			last.Word += rest
 			last.Attribution += attr[i]
 			continue
 		}
-		e.Words = append(e.Words, WordAttribution{Word: tok, Attribution: attr[i]})
+		out = append(out, WordAttribution{Word: piece, Attribution: attr[i]})
 	}
-	return e, nil
+	return out
+}
+
+// AttributionMethod says in a few words how Explain attributes a decision to the words, for
+// the demo page.
+func (p *Predictor) AttributionMethod() string {
+	if p.cfg.Architecture == "nbsvm" {
+		return "each n-gram's exact share of the logit, (w + a) r / s, spread evenly over its words"
+	}
+	return "Integrated Gradients on the token embeddings"
 }
 
 // Top returns the k words with the largest attributions towards label ("positive": largest

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -15,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
@@ -22,13 +24,17 @@ import (
 type Prediction struct {
 	Label       string  `json:"label"`       // "positive" or "negative"
 	Probability float64 `json:"probability"` // probability that the review is positive
+	// Unknown: the review holds nothing the model knows (no vocabulary n-gram for nbsvm; no
+	// token but [UNK] for the tokenizer's models, an empty review included), so the
+	// probability is the model's prior: its bias alone for the linear models.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
-// Predictor classifies reviews with a trained model (tokenizer + weights). It is safe for
+// Predictor classifies reviews with a trained model (features + weights). It is safe for
 // concurrent use.
 type Predictor struct {
 	cfg     Config
-	tok     *tokenize.Tokenizer
+	feat    Features
 	store   *model.Store
 	backend compute.Backend
 	exec    *model.Exec
@@ -39,14 +45,14 @@ type Predictor struct {
 	mu          sync.Mutex
 }
 
-// Load reads a model directory written by Train: config.json, tokenizer.json and the best
-// checkpoint.
+// Load reads a model directory written by Train: config.json, the features (tokenizer.json,
+// or ngrams.json for nbsvm) and the best checkpoint.
 func Load(dir string) (*Predictor, error) {
 	var cfg Config
 	if err := readJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
 		return nil, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
 	}
-	tok, err := tokenize.Load(filepath.Join(dir, TokenizerFile))
+	feat, err := loadFeatures(dir, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +60,15 @@ func Load(dir string) (*Predictor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: no GoMLX backend: %w", err)
 	}
-	p := &Predictor{cfg: cfg, tok: tok, store: newStore(cfg, tok.VocabSize(), 1), backend: backend, temperature: 1}
-	if err := LoadCheckpoint(p.store, filepath.Join(dir, BestCheckpoint)); err != nil {
+	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1}
+	checkpoint := filepath.Join(dir, BestCheckpoint)
+	if err := LoadCheckpoint(p.store, checkpoint); err != nil {
 		return nil, err
+	}
+	if v, ok := feat.(*ngrams.Vocabulary); ok {
+		if err := checkNBRatios(p.store, v, filepath.Join(dir, NgramsFile), checkpoint); err != nil {
+			return nil, err
+		}
 	}
 	if c, err := ReadCalibration(dir); err == nil {
 		p.temperature = c.Temperature
@@ -72,8 +84,22 @@ func (p *Predictor) Config() Config { return p.cfg }
 // Temperature is the calibration temperature the predictor applies (1: uncalibrated).
 func (p *Predictor) Temperature() float64 { return p.temperature }
 
-// Tokenizer returns the model's tokenizer.
-func (p *Predictor) Tokenizer() *tokenize.Tokenizer { return p.tok }
+// Features returns the model's features (a *tokenize.Tokenizer or an *ngrams.Vocabulary).
+func (p *Predictor) Features() Features { return p.feat }
+
+// Tokenizer returns the model's tokenizer, or nil if its features are not one (nbsvm).
+func (p *Predictor) Tokenizer() *tokenize.Tokenizer {
+	t, _ := p.feat.(*tokenize.Tokenizer)
+	return t
+}
+
+// known reports whether encoded ids hold anything the model knows (see Prediction.Unknown).
+func known(ids []int32, f Features) bool {
+	if _, ok := f.(*tokenize.Tokenizer); ok {
+		return slices.ContainsFunc(ids, func(id int32) bool { return id != tokenize.PadID && id != tokenize.UnkID })
+	}
+	return len(ids) > 0
+}
 
 func (p *Predictor) compile() error {
 	fn, err := graphFn(p.cfg)
@@ -160,20 +186,28 @@ func predictBatchSize(n, full int) int {
 	return full
 }
 
-// Predict classifies texts. Empty texts are classified too (from the bias alone).
+// Predict classifies texts. Texts with nothing the model knows, empty ones included, get the
+// model's prior and say so (Prediction.Unknown).
 func (p *Predictor) Predict(texts []string) ([]Prediction, error) {
-	probs, err := p.probabilities(context.Background(), p.tok.EncodeAll(texts))
+	ids := p.feat.EncodeAll(texts)
+	probs, err := p.probabilities(context.Background(), ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Prediction, len(texts))
 	for i, pr := range probs {
-		out[i] = Prediction{Label: "negative", Probability: pr}
-		if pr >= 0.5 {
-			out[i].Label = "positive"
-		}
+		out[i] = newPrediction(pr, !known(ids[i], p.feat))
 	}
 	return out, nil
+}
+
+// newPrediction labels a probability of the positive class.
+func newPrediction(probability float64, unknown bool) Prediction {
+	pr := Prediction{Label: "negative", Probability: probability, Unknown: unknown}
+	if probability >= 0.5 {
+		pr.Label = "positive"
+	}
+	return pr
 }
 
 // Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the

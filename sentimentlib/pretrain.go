@@ -315,7 +315,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
 		len(texts), len(seqs), tokens, len(heldOut), tok.VocabSize())
 	if !resuming {
-		if err := writeRunStart(outDir, tok, cfg); err != nil {
+		if err := writeRunStart(outDir, tok, TokenizerFile, cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
@@ -111,7 +112,8 @@ func newStore(cfg Config, vocabSize, totalSteps int) *model.Store {
 		smodel.ParamFFNDim: cfg.FFNDim, smodel.ParamDropout: cfg.Dropout, smodel.ParamMaxLen: cfg.MaxLen,
 		smodel.ParamPooling: cfg.Pooling, smodel.ParamNgramBuckets: max(cfg.NgramBuckets, 1),
 		smodel.ParamFreezeEncoderSteps: cfg.FreezeEncoderSteps,
-		optimizer.ParamOptimizer:       "adamw", optimizer.ParamLearningRate: cfg.LearningRate,
+		smodel.ParamNBOffset:           cfg.NBSVM.Offset, smodel.ParamNBScale: cmp.Or(cfg.NBSVM.Scale, 1),
+		optimizer.ParamOptimizer: "adamw", optimizer.ParamLearningRate: cfg.LearningRate,
 		optimizer.ParamAdamWeightDecay:  cfg.WeightDecay,
 		cosineschedule.ParamPeriodSteps: max(1, totalSteps-cfg.WarmupSteps), cosineschedule.ParamWarmUpSteps: cfg.WarmupSteps,
 		cosineschedule.ParamMinLearningRate: cfg.LearningRate / 100,
@@ -302,28 +304,32 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 		return nil, err
 	}
 	subset(data, cfg)
-	var tok *tokenize.Tokenizer
+	if cfg.NoTest {
+		data.Test = nil
+	}
+	// Features are fitted on the training split only (or reloaded when resuming).
+	var feat Features
 	switch {
 	case resuming:
-		tok, err = tokenize.Load(filepath.Join(outDir, TokenizerFile))
+		feat, err = loadFeatures(outDir, cfg)
 	case cfg.Init != "":
 		// Fine-tuning: the pretrained encoder's tokenizer (trained on the training split's
 		// and the unlabeled reviews' text, never validation or test).
 		if err := cfg.checkInit(); err != nil {
 			return nil, err
 		}
-		tok, err = tokenize.Load(filepath.Join(cfg.Init, TokenizerFile))
+		feat, err = tokenize.Load(filepath.Join(cfg.Init, TokenizerFile))
 	default:
-		tok, err = TrainTokenizer(data, cfg.Data.VocabSize)
+		feat, err = fitFeatures(data, cfg)
 	}
 	if err != nil {
 		return nil, err
 	}
-	prep := Encode(data, tok)
-	fmt.Fprintf(progress, "data: %d train / %d validation / %d test reviews; vocabulary %d\n",
-		len(prep.Train), len(prep.Validation), len(prep.Test), tok.VocabSize())
+	prep := Encode(data, feat)
+	fmt.Fprintf(progress, "data: %d train / %d validation / %d test reviews; %s\n",
+		len(prep.Train), len(prep.Validation), len(prep.Test), describeFeatures(feat))
 	if !resuming {
-		if err := writeRunStart(outDir, tok, cfg); err != nil {
+		if err := writeRunStart(outDir, feat, featuresFile(cfg), cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -341,11 +347,16 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	if cfg.Loss.ClassBeta > 0 && cfg.Loss.NegativeCount == 0 {
 		cfg.Loss.NegativeCount, cfg.Loss.PositiveCount = imdb.CountLabels(data.Train)
 	}
-	trainer, store, err := newTrainer(backend, cfg, tok.VocabSize(), totalSteps)
+	trainer, store, err := newTrainer(backend, cfg, feat.VocabSize(), totalSteps)
 	if err != nil {
 		return nil, err
 	}
-	predictor := &Predictor{cfg: cfg, tok: tok, store: store, backend: backend, temperature: 1}
+	if v, ok := feat.(*ngrams.Vocabulary); ok {
+		if err := setNBRatios(store, v); err != nil {
+			return nil, err
+		}
+	}
+	predictor := &Predictor{cfg: cfg, feat: feat, store: store, backend: backend, temperature: 1}
 	if err := predictor.compile(); err != nil {
 		return nil, err
 	}
@@ -496,6 +507,9 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 		logits  *SplitLogits
 		dst     *metrics.Metrics
 	}{{prep.Validation, data.Validation, &saved.Validation, &res.Validation}, {prep.Test, data.Test, &saved.Test, &res.Test}} {
+		if len(sp.reviews) == 0 { // no_test
+			continue
+		}
 		logits, err := predictor.logits(ctx, sp.ids)
 		if err != nil {
 			return nil, err
@@ -510,8 +524,12 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	} else if err := tokenize.WriteFileAtomic(filepath.Join(outDir, LogitsFile), b); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "test: accuracy %.4f f1 %.4f auc %.4f (best validation step %d, %.0f s)\n",
-		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.BestStep, trainSeconds)
+	if cfg.NoTest {
+		fmt.Fprintf(progress, "test: not read (no_test); best validation accuracy %.4f at step %d (%.0f s)\n", res.Validation.Accuracy, res.BestStep, trainSeconds)
+	} else {
+		fmt.Fprintf(progress, "test: accuracy %.4f f1 %.4f auc %.4f (best validation step %d, %.0f s)\n",
+			res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.BestStep, trainSeconds)
+	}
 	if err := writeJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
 		return nil, err
 	}
@@ -580,9 +598,9 @@ func batchOptions(cfg Config, training bool) batch.Options {
 }
 
 // writeRunStart writes what a new run (cfg: a Config or a PretrainConfig) starts from: its
-// tokenizer and config.json; metrics.jsonl starts afresh.
-func writeRunStart(outDir string, tok *tokenize.Tokenizer, cfg any) error {
-	if err := tok.Save(filepath.Join(outDir, TokenizerFile)); err != nil {
+// features (as file) and config.json; metrics.jsonl starts afresh.
+func writeRunStart(outDir string, feat Features, file string, cfg any) error {
+	if err := feat.Save(filepath.Join(outDir, file)); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(outDir, ConfigFile), cfg); err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -245,6 +246,11 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if cfg.NoTest {
+		fmt.Fprintf(stdout, "validation accuracy %.4f, F1 %.4f, ROC-AUC %.4f (test not read); trained in %.0f s; model in %s\n",
+			res.Validation.Accuracy, res.Validation.F1, res.Validation.ROCAUC, res.TrainSeconds, *out)
+		return nil
+	}
 	fmt.Fprintf(stdout, "test accuracy %.4f, F1 %.4f, ROC-AUC %.4f; trained in %.0f s; model in %s\n",
 		res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.TrainSeconds, *out)
 	return nil
@@ -453,12 +459,21 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	steps := fs.Int("steps", 60, "timed training steps per measurement")
 	infer := fs.Int("infer", 256, "reviews for the inference timings")
 	repeats := fs.Int("repeats", 3, "measurements of each implementation, interleaved")
-	python := fs.String("python", "python3", "Python with PyTorch for the peer ('' to skip it)")
-	peer := fs.String("peer", "bench/torch_peer.py", "the PyTorch peer script")
+	python := fs.String("python", "python3", "Python with PyTorch (or scikit-learn, for --peer nbsvm) for the peer ('' to skip it)")
+	peerName := fs.String("peer", "torch", "the peer: torch (the default preset's transformer against PyTorch: training and inference speed) or nbsvm (the nbsvm preset end to end against scikit-learn's NBSVM)")
+	script := fs.String("script", "", "the peer script (default bench/torch_peer.py or bench/nbsvm_peer.py)")
 	threads := fs.Int("threads", runtime.NumCPU(), "threads of the PyTorch peer (GoMLX uses every core)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	switch *peerName {
+	case "nbsvm":
+		return benchNBSVM(ctx, *cache, *python, cmp.Or(*script, "bench/nbsvm_peer.py"), *repeats, stdout, stderr)
+	case "torch":
+	default:
+		return fmt.Errorf("--peer %q: want torch or nbsvm", *peerName)
+	}
+	peer := cmp.Or(*script, "bench/torch_peer.py")
 	cfg, err := sentimentlib.Preset("default", false)
 	if err != nil {
 		return err
@@ -487,7 +502,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *python == "" {
 			continue
 		}
-		cmd := exec.CommandContext(ctx, *python, *peer, "--data", tmp, "--steps", fmt.Sprint(*steps),
+		cmd := exec.CommandContext(ctx, *python, peer, "--data", tmp, "--steps", fmt.Sprint(*steps),
 			"--infer", fmt.Sprint(*infer), "--threads", fmt.Sprint(*threads))
 		cmd.Stderr = stderr
 		out, err := cmd.Output()
@@ -502,6 +517,32 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "repeat %d: %s %.1f reviews/s training\n", r+1, pr.Peer, pr.TrainReviewsPerSec)
 	}
 	printBench(stdout, goRes, ptRes)
+	return nil
+}
+
+// benchNBSVM runs `--peer nbsvm`: the nbsvm preset end to end, then the scikit-learn peer on
+// the same split, repeats times each, and prints them side by side.
+func benchNBSVM(ctx context.Context, cache, python, script string, repeats int, stdout, stderr io.Writer) error {
+	cfg, err := sentimentlib.Preset("nbsvm", false)
+	if err != nil {
+		return err
+	}
+	cfg.Data.CacheDir = cache
+	var ours, peers []*sentimentlib.EndToEnd
+	for r := range max(repeats, 1) {
+		o, p, err := sentimentlib.BenchNBSVM(ctx, cfg, sentimentlib.NBSVMPeerOptions{Python: python, Script: script}, io.Discard)
+		if err != nil {
+			return err
+		}
+		ours = append(ours, o)
+		fmt.Fprintf(stderr, "repeat %d: ours %.1f s, test accuracy %.4f", r+1, o.Seconds, o.TestAccuracy)
+		if p != nil {
+			peers = append(peers, p)
+			fmt.Fprintf(stderr, "; peer %.1f s, test accuracy %.4f", p.Seconds, p.TestAccuracy)
+		}
+		fmt.Fprintln(stderr)
+	}
+	fmt.Fprint(stdout, sentimentlib.EndToEndTable(ours, peers))
 	return nil
 }
 
@@ -647,11 +688,19 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	for i, pr := range preds {
 		if *asJSON {
-			b, _ := json.Marshal(map[string]any{"text": texts[i], "label": pr.Label, "probability": pr.Probability})
+			line := map[string]any{"text": texts[i], "label": pr.Label, "probability": pr.Probability}
+			if pr.Unknown {
+				line["unknown"] = true
+			}
+			b, _ := json.Marshal(line)
 			fmt.Fprintln(stdout, string(b))
 			continue
 		}
-		fmt.Fprintf(stdout, "%-8s p(positive)=%.3f  %s\n", pr.Label, pr.Probability, truncate(texts[i], 70))
+		note := ""
+		if pr.Unknown {
+			note = "  (no word the model knows: its prior alone)"
+		}
+		fmt.Fprintf(stdout, "%-8s p(positive)=%.3f  %s%s\n", pr.Label, pr.Probability, truncate(texts[i], 70), note)
 	}
 	return nil
 }

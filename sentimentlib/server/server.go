@@ -40,11 +40,15 @@ type Result struct {
 	Probability float64                        `json:"probability"`
 	Words       []sentimentlib.WordAttribution `json:"words,omitempty"`
 	Truncated   bool                           `json:"truncated,omitempty"`
+	// Unknown: the text holds nothing the model knows; the probability is its prior.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // Response is the body of a successful POST /api/predict.
 type Response struct {
 	Predictions []Result `json:"predictions"`
+	// Attribution says how the words' attributions were computed (with explain).
+	Attribution string `json:"attribution,omitempty"`
 }
 
 // Server serves one model.
@@ -120,8 +124,9 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 				writeError(w, http.StatusInternalServerError, "explain: "+err.Error())
 				return
 			}
-			resp.Predictions = append(resp.Predictions, Result{Label: e.Label, Probability: e.Probability, Words: e.Words, Truncated: e.Truncated})
+			resp.Predictions = append(resp.Predictions, Result{Label: e.Label, Probability: e.Probability, Words: e.Words, Truncated: e.Truncated, Unknown: e.Unknown})
 		}
+		resp.Attribution = s.p.AttributionMethod()
 	} else {
 		preds, err := s.p.Predict(texts)
 		if err != nil {
@@ -129,7 +134,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, p := range preds {
-			resp.Predictions = append(resp.Predictions, Result{Label: p.Label, Probability: p.Probability})
+			resp.Predictions = append(resp.Predictions, Result{Label: p.Label, Probability: p.Probability, Unknown: p.Unknown})
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -209,3 +209,39 @@ func diff(a, b float64) float64 {
 	}
 	return b - a
 }
+
+// TestNBSVMModel serves an nbsvm model: attributions are the n-grams' exact shares, named in
+// the response, and a text with no known n-gram says it got the prior alone.
+func TestNBSVMModel(t *testing.T) {
+	cfg, err := sentimentlib.Preset("nbsvm", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data = sentimentlib.DataConfig{CacheDir: "../../data/hf-cache", Offline: true}
+	cfg.NBSVM.MaxFeatures, cfg.MaxLen, cfg.HeadTokens, cfg.Epochs = 20_000, 512, 512, 1
+	dir := t.TempDir()
+	if _, err := sentimentlib.Train(context.Background(), cfg, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sentimentlib.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/api/predict", strings.NewReader(`{"texts": ["zzqx vvbn", "A wonderful film, a terrible ending"], "explain": true}`))
+	rec := httptest.NewRecorder()
+	New(p, dir).Handler().ServeHTTP(rec, req)
+	var r Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != 200 || len(r.Predictions) != 2 {
+		t.Fatalf("%d %s (%v)", rec.Code, rec.Body.String(), err)
+	}
+	if !r.Predictions[0].Unknown || r.Predictions[1].Unknown || !strings.Contains(r.Attribution, "n-gram") {
+		t.Errorf("unknown flags %v, %v; attribution %q", r.Predictions[0].Unknown, r.Predictions[1].Unknown, r.Attribution)
+	}
+	var words []string
+	for _, w := range r.Predictions[1].Words {
+		words = append(words, w.Word)
+	}
+	if got := strings.Join(words, " "); got != "a wonderful film , a terrible ending" {
+		t.Errorf("words %q", got)
+	}
+}

@@ -1,0 +1,276 @@
+package sentimentlib
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/loss"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
+)
+
+// tinyNBSVM trains the nbsvm preset in about a second on the fixture.
+func tinyNBSVM(t testing.TB) Config {
+	cfg, err := Preset("nbsvm", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data = DataConfig{CacheDir: fixture, Offline: true}
+	cfg.Epochs, cfg.BatchSize, cfg.MaxLen, cfg.HeadTokens = 3, 16, 512, 512
+	cfg.NBSVM.MaxFeatures = 20_000
+	return cfg
+}
+
+// bias is the trained nbsvm bias of a predictor.
+func nbBias(t *testing.T, p *Predictor) float64 {
+	v := p.store.GetVariable("/model/nbsvm/bias")
+	if v == nil {
+		t.Fatal("no /model/nbsvm/bias")
+	}
+	return float64(tensors.MustCopyFlatData[float32](must(v.Value()))[0])
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestNBSVMTrainReloadExplain(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyNBSVM(t)
+	res, err := Train(context.Background(), cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Config.Architecture != "nbsvm" || res.Test.N != 100 || math.IsNaN(res.Test.NLL) || len(readValidation(t, dir)) != 3 {
+		t.Fatalf("results %+v", res)
+	}
+	if _, err := os.Stat(filepath.Join(dir, NgramsFile)); err != nil {
+		t.Fatalf("no %s: %v", NgramsFile, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, TokenizerFile)); err == nil {
+		t.Errorf("an nbsvm run wrote %s", TokenizerFile)
+	}
+	// Predictions identical after reload: the reloaded model's validation logits are the ones
+	// Train saved from its best checkpoint.
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := ReadLogits(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := cfg.Data.load(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subset(d, cfg)
+	got, err := p.logits(context.Background(), p.Features().EncodeAll(imdb.Texts(d.Validation)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, saved.Validation.Logits) {
+		t.Error("the reloaded model's validation logits differ from the ones Train saved")
+	}
+	// Attributions: exact per-n-gram shares spread over the words, adding up to the logit minus
+	// the bias, the baseline.
+	bias := nbBias(t, p)
+	e, err := p.Explain("A wonderful, moving film: the best acting I have seen. Not boring at all!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, w := range e.Words {
+		sum += w.Attribution
+	}
+	if e.BaselineLogit != float64(float32(bias)) || math.Abs(sum-(e.Logit-bias)) > 1e-4 || e.Unknown {
+		t.Errorf("attributions add up to %v, logit %v - bias %v = %v; baseline %v", sum, e.Logit, bias, e.Logit-bias, e.BaselineLogit)
+	}
+	if words := len(e.Words); words != 18 || e.Words[1].Word != "wonderful" {
+		t.Errorf("%d words %+v: want the review's 18 words", words, e.Words)
+	}
+	// A review with no known n-gram gets the bias alone, and says so.
+	for _, text := range []string{"", "zzqx vvbn", "<br /><br />"} {
+		pr, err := p.Predict([]string{text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sigmoid(bias, p.Temperature()); !pr[0].Unknown || math.Abs(pr[0].Probability-want) > 1e-6 {
+			t.Errorf("%q: %+v, want unknown with the bias's probability %v", text, pr[0], want)
+		}
+		e, err := p.Explain(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Unknown || e.Logit != e.BaselineLogit {
+			t.Errorf("explain %q: %+v", text, e)
+		}
+	}
+	if pr, _ := p.Predict([]string{"great"}); pr[0].Unknown {
+		t.Error(`"great" is known to the model but was marked unknown`)
+	}
+}
+
+// TestNBSVMFeaturesFromTrainingSplitOnly plants marker n-grams in each split: only the training
+// split's reach the vocabulary, with the counts of the training reviews alone.
+func TestNBSVMFeaturesFromTrainingSplitOnly(t *testing.T) {
+	d, err := imdb.Load(context.Background(), imdb.Options{CacheDir: fixture, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plant := func(rs []imdb.Review, marker string, label int) (n int) {
+		for i := range rs {
+			if rs[i].Label == label || label < 0 {
+				rs[i].Text += " " + marker + " !"
+				n++
+			}
+		}
+		return n
+	}
+	npos := plant(d.Train, "zzztrain marker", 1)
+	plant(d.Validation, "zzzvalidation marker", -1)
+	plant(d.Test, "zzztest marker", -1)
+	plant(d.Unsupervised, "zzzunsup marker", -1)
+	cfg := tinyNBSVM(t)
+	f, err := fitFeatures(d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := f.(*ngrams.Vocabulary)
+	id, ok := v.ID("zzztrain marker")
+	if !ok {
+		t.Fatal("the training marker is missing: the test cannot tell anything")
+	}
+	if pos, neg := v.Counts(id); pos != npos || neg != 0 {
+		t.Errorf("training marker in %d positive and %d negative reviews, want %d and 0", pos, neg, npos)
+	}
+	if r := v.Ratios()[id]; r <= 0 {
+		t.Errorf("a marker of positive reviews has ratio %v", r)
+	}
+	for _, g := range []string{"zzzvalidation", "zzztest", "zzzunsup", "zzzvalidation marker", "zzztest marker"} {
+		if _, ok := v.ID(g); ok {
+			t.Errorf("%q is in the vocabulary: the features saw text outside the training split", g)
+		}
+	}
+	// "marker !" ends the planted text of every split: it counts the training reviews alone.
+	id, _ = v.ID("marker !")
+	if pos, neg := v.Counts(id); pos != npos || neg != 0 {
+		t.Errorf(`"marker !" in %d positive and %d negative reviews, want %d and 0`, pos, neg, npos)
+	}
+}
+
+func TestNBSVMRefusesFeaturesOfAnotherModel(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyNBSVM(t)
+	if _, err := Train(context.Background(), cfg, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err := imdb.Load(context.Background(), imdb.Options{CacheDir: fixture, Offline: true, SkipUnsupervised: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, NgramsFile)
+	for name, reviews := range map[string][]imdb.Review{"other reviews": d.Train[:len(d.Train)/2], "the test split": d.Test} {
+		other, err := ngrams.Fit(imdb.Texts(reviews), imdb.Labels(reviews), cfg.NBSVM.Options)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(dir)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "another run") {
+			t.Errorf("%s: loading with a foreign %s: %v, want an error naming it", name, NgramsFile, err)
+		}
+	}
+	if err := os.WriteFile(path, []byte(`{"format":"sentiment-ngrams-v1"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("a broken %s: %v", NgramsFile, err)
+	}
+	os.Remove(path)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), NgramsFile) {
+		t.Errorf("a missing %s: %v", NgramsFile, err)
+	}
+}
+
+// TestNBSVMWithSentimentWeightedLoss: every factor of the loss trains this architecture too,
+// and changes what it learns.
+func TestNBSVMWithSentimentWeightedLoss(t *testing.T) {
+	cfg := tinyNBSVM(t)
+	cfg.Epochs = 1
+	bce, err := Train(context.Background(), cfg, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Loss = loss.Config{ConfidenceGamma: 2, LengthAlpha: 0.5, ClassBeta: 1, LabelSmoothing: 0.1}
+	weighted, err := Train(context.Background(), cfg, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.IsNaN(weighted.Test.NLL) || weighted.Test.NLL == bce.Test.NLL || weighted.Config.Loss.NegativeCount == 0 {
+		t.Errorf("weighted loss: test NLL %v (BCE %v), class counts %d/%d", weighted.Test.NLL, bce.Test.NLL,
+			weighted.Config.Loss.NegativeCount, weighted.Config.Loss.PositiveCount)
+	}
+}
+
+func TestNBSVMResumeGivesTheSameRun(t *testing.T) {
+	cfg := tinyNBSVM(t)
+	full, err := Train(context.Background(), cfg, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := Train(ctx, cfg, dir, &cancelAfter{marker: "epoch 2/3", cancel: cancel}); err == nil {
+		t.Fatal("the interrupted run should report the interruption")
+	}
+	resumed, err := Train(context.Background(), cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Steps != full.Steps || resumed.Test != full.Test || resumed.Validation != full.Validation {
+		t.Errorf("resumed run differs from the uninterrupted one:\n%+v\n%+v", resumed.Test, full.Test)
+	}
+}
+
+// TestBenchNBSVM runs the end-to-end comparison with a stand-in peer (a shell script printing
+// what bench/nbsvm_peer.py prints), checking what it is given and how its answer is read.
+func TestBenchNBSVM(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "peer.sh")
+	body := `#!/bin/sh
+# args: --data DIR --max-features N --ngrams N
+[ -s "$2/train.jsonl" ] && [ -s "$2/validation.jsonl" ] && [ -s "$2/test.jsonl" ] || exit 3
+echo '{"peer": "stand-in", "validation_accuracy": 0.5, "test_accuracy": 0.25, "seconds_one_fit": 100, "seconds_search": 7, "C": 3, "features": '$4'}'
+`
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyNBSVM(t)
+	ours, peer, err := BenchNBSVM(context.Background(), cfg, NBSVMPeerOptions{Python: "sh", Script: script, Work: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ours.Seconds <= 0 || ours.TestAccuracy <= 0.5 || peer.TestAccuracy != 0.25 || peer.Seconds != 100 || peer.C != 3 || peer.SearchSeconds != 7 {
+		t.Fatalf("ours %+v, peer %+v", ours, peer)
+	}
+	table := EndToEndTable([]*EndToEnd{ours}, []*EndToEnd{peer})
+	if want := fmt.Sprintf("%.1fx faster", 100/ours.Seconds); !strings.Contains(table, want) || !strings.Contains(table, "stand-in") {
+		t.Errorf("table lacks %q:\n%s", want, table)
+	}
+	if _, _, err := BenchNBSVM(context.Background(), cfg, NBSVMPeerOptions{Python: "sh", Script: filepath.Join(dir, "missing.sh"), Work: dir}, nil); err == nil || !strings.Contains(err.Error(), "scikit-learn") {
+		t.Errorf("a failing peer: %v", err)
+	}
+}
