@@ -32,13 +32,14 @@ const usage = `sentiment: IMDB movie-review sentiment with GoMLX
 Usage:
   sentiment data [--hf-cache DIR] [--json]    split sizes, label balance, length percentiles, tokenizer coverage
   sentiment train [--preset NAME] [--out DIR] [--seed N] [--quick] [--hf-cache DIR] [--init PRETRAINED]
-                                              train a classifier (presets: default, ngrams, compare, gpu); rerun to resume
+                                              train a classifier (presets: default, nbsvm, ngrams, compare, gpu); rerun to resume
   sentiment eval --model DIR [--split validation|test] [--json]
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
   sentiment serve --model DIR [--addr 127.0.0.1:8080]
                                               web demo and JSON API (POST /api/predict, GET /healthz)
-  sentiment bench [--steps N] [--repeats N] [--python python3]
-                                              training and inference speed against the PyTorch peer (bench/)
+  sentiment bench [--peer torch|nbsvm] [--steps N] [--repeats N] [--python python3]
+                                              speed against a peer (bench/): the transformer against PyTorch, or
+                                              the nbsvm preset end to end against scikit-learn's NBSVM
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
   sentiment pretrain [--preset cpu|cpu-contrastive|gpu] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
