@@ -2,7 +2,6 @@ package sentimentlib
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -17,12 +16,47 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 )
 
-// Config is everything a training run depends on; it is saved as config.json beside the model.
-type Config struct {
+// RunConfig names a run: its preset, its seed (weights, dropout and data order) and whether it
+// is a --quick run.
+type RunConfig struct {
 	Preset string `json:"preset"`
 	Seed   uint64 `json:"seed"`
 	Quick  bool   `json:"quick"`
+}
 
+// EncoderConfig is the transformer encoder's shape, shared by the classifier and its
+// pretraining: a pretrained encoder fits a classifier with the same EncoderConfig.
+type EncoderConfig struct {
+	Dim    int `json:"model_dim"`
+	Layers int `json:"num_layers"`
+	Heads  int `json:"num_heads"`
+	FFNDim int `json:"ffn_dim"`
+	// MaxLen tokens per review ([CLS] included) or pretraining piece: the positions.
+	MaxLen int `json:"max_len"`
+	// AttentionWindow > 0: block-local attention over windows of that many tokens (0: global).
+	AttentionWindow int `json:"attention_window,omitempty"`
+}
+
+// OptimizerConfig is how a run optimises: AdamW, linear warmup then cosine decay, gradient
+// clipping by global norm, batches padded to LengthBuckets lengths, and a validation pass every
+// EvalEverySteps steps (0: only at the end of each epoch).
+type OptimizerConfig struct {
+	BatchSize      int     `json:"batch_size"`
+	LearningRate   float64 `json:"learning_rate"`
+	WeightDecay    float64 `json:"weight_decay"`
+	WarmupSteps    int     `json:"warmup_steps"`
+	ClipNorm       float64 `json:"clip_norm"`
+	EvalEverySteps int     `json:"eval_every_steps"`
+	// LengthBuckets: sequences are padded to one of this many lengths (0: 4 for the classifier,
+	// 8 for pretraining), each a compiled shape: an accelerator, where compiling costs seconds
+	// and padding little, wants few.
+	LengthBuckets int `json:"length_buckets,omitempty"`
+}
+
+// Config is everything a training run depends on; it is saved as config.json beside the model.
+// The embedded parts' fields sit at the top level of config.json.
+type Config struct {
+	RunConfig
 	Data DataConfig `json:"data"`
 	// MaxTrainReviews limits the training reviews (0: all); --quick uses it.
 	MaxTrainReviews int `json:"max_train_reviews,omitempty"`
@@ -36,42 +70,23 @@ type Config struct {
 	// validation and test stay as they are. 0 keeps them all.
 	PositiveFraction float64 `json:"positive_fraction,omitempty"`
 
-	// Model.
-	Architecture string  `json:"architecture"` // "transformer", "ngrams" or "nbsvm" (model.Architectures)
-	Dim          int     `json:"model_dim"`
-	Layers       int     `json:"num_layers"`
-	Heads        int     `json:"num_heads"`
-	FFNDim       int     `json:"ffn_dim"`
-	Dropout      float64 `json:"dropout"`
-	Pooling      string  `json:"pooling"`
-	// AttentionWindow > 0: block-local attention over windows of that many tokens (0: global).
-	AttentionWindow int `json:"attention_window,omitempty"`
-	NgramBuckets    int `json:"ngram_buckets,omitempty"`
-	// NBSVM configures the nbsvm architecture (its n-gram features and its form); unused by
-	// the others.
-	NBSVM NBSVMConfig `json:"nbsvm,omitzero"`
-	// MaxLen tokens per review ([CLS] included), HeadTokens of them from the start.
-	MaxLen     int `json:"max_len"`
+	// Architecture is one of model.Architectures; EncoderConfig, Dropout and Pooling shape the
+	// transformer (the n-gram bag uses model_dim, dropout and NgramBuckets), NBSVM the nbsvm.
+	Architecture string `json:"architecture"`
+	EncoderConfig
+	Dropout      float64     `json:"dropout"`
+	Pooling      string      `json:"pooling"`
+	NgramBuckets int         `json:"ngram_buckets,omitempty"`
+	NBSVM        NBSVMConfig `json:"nbsvm,omitzero"`
+	// HeadTokens of the MaxLen tokens come from the start of a long review, the rest from its end.
 	HeadTokens int `json:"head_tokens"`
-	// LengthBuckets: reviews are padded to one of this many lengths (quarters of MaxLen by
-	// default, 0: 4), each a compiled shape. On a GPU, where XLA compiles each shape for
-	// seconds and padding costs little, fewer are faster.
-	LengthBuckets int `json:"length_buckets,omitempty"`
 
-	// Optimisation: AdamW, linear warmup then cosine decay, gradient clipping by global norm.
-	BatchSize    int     `json:"batch_size"`
-	Epochs       int     `json:"epochs"`
-	LearningRate float64 `json:"learning_rate"`
-	WeightDecay  float64 `json:"weight_decay"`
-	WarmupSteps  int     `json:"warmup_steps"`
-	ClipNorm     float64 `json:"clip_norm"`
-
-	// Validation every epoch, and every EvalEverySteps steps if > 0; early stopping after
-	// Patience evaluations without improvement of SelectMetric ("accuracy", "f1", "roc_auc" or
-	// "nll").
-	EvalEverySteps int    `json:"eval_every_steps"`
-	Patience       int    `json:"patience"`
-	SelectMetric   string `json:"select_metric"`
+	OptimizerConfig
+	Epochs int `json:"epochs"`
+	// Early stopping after Patience evaluations without improvement of SelectMetric
+	// ("accuracy", "f1", "roc_auc" or "nll"), which also picks the best checkpoint.
+	Patience     int    `json:"patience"`
+	SelectMetric string `json:"select_metric"`
 
 	Loss loss.Config `json:"loss"`
 
@@ -81,20 +96,13 @@ type Config struct {
 	// FreezeEncoderSteps > 0 trains only the head for that many steps first (fine-tuning).
 	FreezeEncoderSteps int `json:"freeze_encoder_steps,omitempty"`
 	// LayerLRDecay in (0, 1) is layer-wise learning-rate decay (the "discriminative fine-tuning"
-	// of Howard & Ruder 2018; Clark et al. 2020, ELECTRA): the head and the final norm learn at
-	// the learning rate, encoder layer l of L (counted from 0 at the bottom) at
-	// LayerLRDecay^(L-l) times it, and the token and position embeddings at LayerLRDecay^(L+1)
-	// times it, so the lower, more general pretrained layers move least. 0 or 1: off.
+	// of Howard & Ruder 2018): the head learns at the learning rate, encoder layer l of L at
+	// LayerLRDecay^(L-l) times it and the embeddings at LayerLRDecay^(L+1) times it, so the
+	// lower, more general pretrained layers move least. 0 or 1: off.
 	LayerLRDecay float64 `json:"layer_lr_decay,omitempty"`
 	// InitScale in (0, 1) multiplies the pretrained encoder's residual stream when Init loads
-	// it: the token and position embeddings and each layer's attention-output and FFN-output
-	// projections (weights and biases), everything that writes to the residual stream. Only
-	// LayerNorms read that stream, so the function changes only through their epsilon (1e-3),
-	// a sizeable part of a small stream's variance: a from-scratch model (token embeddings'
-	// RMS 0.011 at init, 0.02 trained, variance about 3e-3 with the positions) works in that
-	// regime, where a token's embedding norm weighs it in the mean pool, and MLM pretraining
-	// (RMS 0.08 after 3,000 steps) leaves it. Smaller weights also move faster, relative to
-	// their size, under AdamW's fixed-size steps. 0 or 1: off. (It did not help here: README.)
+	// it (see ScaleResidualStream): its weights become as small as a fresh model's, and they
+	// move faster, relative to their size, under AdamW's fixed-size steps. 0 or 1: off.
 	InitScale float64 `json:"init_scale,omitempty"`
 }
 
@@ -109,9 +117,8 @@ type NBSVMConfig struct {
 }
 
 // InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
-// copies the encoder's shape (width, layers, heads, FFN width, positions, attention window) and
-// vocabulary size, which must match the pretrained weights, and the train/validation split
-// whose training text the encoder read (validation_fraction, split_seed, validation_block).
+// copies the encoder's shape and vocabulary size, which must match the pretrained weights, and
+// the train/validation split whose training text the encoder read.
 func (c *Config) InitFrom(dir string) error {
 	var pc PretrainConfig
 	if err := readJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
@@ -120,9 +127,7 @@ func (c *Config) InitFrom(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
 		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
 	}
-	c.Init, c.Architecture = dir, "transformer"
-	c.Dim, c.Layers, c.Heads, c.FFNDim = pc.Dim, pc.Layers, pc.Heads, pc.FFNDim
-	c.MaxLen, c.AttentionWindow, c.Data.VocabSize = pc.MaxLen, pc.AttentionWindow, pc.Data.VocabSize
+	c.Init, c.Architecture, c.EncoderConfig, c.Data.VocabSize = dir, "transformer", pc.EncoderConfig, pc.Data.VocabSize
 	c.Data.ValidationFraction, c.Data.SplitSeed, c.Data.ValidationBlock = pc.Data.ValidationFraction, pc.Data.SplitSeed, pc.Data.ValidationBlock
 	c.HeadTokens = min(c.HeadTokens, c.MaxLen)
 	return nil
@@ -134,16 +139,7 @@ func (c Config) checkInit() error {
 	if err := readJSON(filepath.Join(c.Init, ConfigFile), &pc); err != nil {
 		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, c.Init)
 	}
-	var diffs []string
-	for _, f := range []struct {
-		name      string
-		got, want int
-	}{{"model_dim", c.Dim, pc.Dim}, {"num_layers", c.Layers, pc.Layers}, {"num_heads", c.Heads, pc.Heads},
-		{"ffn_dim", c.FFNDim, pc.FFNDim}, {"max_len", c.MaxLen, pc.MaxLen}} {
-		if f.got != f.want {
-			diffs = append(diffs, fmt.Sprintf("%s %d (pretrained: %d)", f.name, f.got, f.want))
-		}
-	}
+	diffs := jsonDiff(c.EncoderConfig, pc.EncoderConfig)
 	if c.Architecture != "transformer" {
 		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: transformer)", c.Architecture))
 	}
@@ -164,50 +160,46 @@ func (c Config) checkInit() error {
 
 // presets by name. "default" is the transformer that must train on 2 CPU cores within 20 minutes.
 var presets = map[string]Config{
-	// Tuned on validation accuracy (seed 1, this 2-core machine; see README): reading more of
-	// each review through 64-token attention windows beat global attention over 192 or 256
-	// tokens (validation 0.881 -> 0.891) at about the same cost per step, and 2 epochs with
-	// dropout 0.2 overfit less than 3 with 0.1.
+	// Tuned on validation accuracy (seed 1; README): 64-token attention windows over 768 tokens,
+	// 2 epochs with dropout 0.2.
 	"default": {
-		Architecture: "transformer", Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, Dropout: 0.2, Pooling: "mean",
-		MaxLen: 768, HeadTokens: 128, AttentionWindow: 64, BatchSize: 32, Epochs: 2, LearningRate: 1e-3, WeightDecay: 0.05,
-		WarmupSteps: 200, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
-		Data: DataConfig{VocabSize: 30000}, Loss: loss.Config{},
+		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, MaxLen: 768, AttentionWindow: 64},
+		Dropout: 0.2, Pooling: "mean", HeadTokens: 128, Epochs: 2, Patience: 2, SelectMetric: "accuracy",
+		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 1e-3, WeightDecay: 0.05, WarmupSteps: 200, ClipNorm: 1},
+		Data:            DataConfig{VocabSize: 30000},
 	},
-	// The loss comparison's preset: the default architecture at quick size (d32, 256 tokens in
-	// 64-token windows, vocabulary 8,000) on 10,000 training reviews for 2 epochs, scored on
-	// the full validation and test splits. A run takes about 100 s on 2 cores, so the grid of
-	// 10 settings x 3 seeds fits in under an hour.
+	// The loss comparison's preset: the default architecture at quick size on 10,000 training
+	// reviews for 2 epochs, scored on the full validation and test splits, so that a grid of
+	// 10 settings x 3 seeds fits in under an hour on 2 cores.
 	"compare": {
-		Architecture: "transformer", Dim: 32, Layers: 1, Heads: 4, FFNDim: 64, Dropout: 0.2, Pooling: "mean",
-		MaxLen: 256, HeadTokens: 64, AttentionWindow: 64, BatchSize: 32, Epochs: 2, LearningRate: 1e-3, WeightDecay: 0.05,
-		WarmupSteps: 30, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy", MaxTrainReviews: 10000,
-		Data: DataConfig{VocabSize: 8000},
+		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 32, Layers: 1, Heads: 4, FFNDim: 64, MaxLen: 256, AttentionWindow: 64},
+		Dropout: 0.2, Pooling: "mean", HeadTokens: 64, Epochs: 2, Patience: 2, SelectMetric: "accuracy", MaxTrainReviews: 10000,
+		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 1e-3, WeightDecay: 0.05, WarmupSteps: 30, ClipNorm: 1},
+		Data:            DataConfig{VocabSize: 8000},
 	},
 	// The classifier with the shape of the "gpu" pretraining preset (4 layers, 256 wide, global
-	// attention over 512 tokens), for an accelerator: trained from scratch as it stands, or
-	// fine-tuned with --init from `sentiment pretrain --preset gpu`; the two differ only in
-	// their initialisation, so they compare at equal fine-tuning budget.
+	// attention over 512 tokens), for an accelerator: from scratch, or fine-tuned with --init
+	// from `sentiment pretrain --preset gpu` at the same fine-tuning budget.
 	"gpu": {
-		Architecture: "transformer", Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, Dropout: 0.1, Pooling: "mean",
-		MaxLen: 512, HeadTokens: 128, LengthBuckets: 2, BatchSize: 32, Epochs: 2, LearningRate: 3e-4, WeightDecay: 0.01,
-		WarmupSteps: 200, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
-		Data: DataConfig{VocabSize: 30000},
+		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, MaxLen: 512},
+		Dropout: 0.1, Pooling: "mean", HeadTokens: 128, Epochs: 2, Patience: 2, SelectMetric: "accuracy",
+		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 3e-4, WeightDecay: 0.01, WarmupSteps: 200, ClipNorm: 1, LengthBuckets: 2},
+		Data:            DataConfig{VocabSize: 30000},
 	},
 	// NB-weighted uni+bi+trigrams (NBSVM++: Wang & Manning 2012, Howard 2018) on the training
-	// split, with the word split, learning rate, epochs and weight decay chosen on validation
-	// (docs/nbsvm.md). A review has at most about 3,400 of the 800,000 n-grams, so max_len 4096
-	// keeps them all (the most frequent first otherwise). Training takes seconds.
+	// split, with the settings chosen on validation (docs/nbsvm.md). max_len 4096 keeps every
+	// n-gram of a review (the most frequent ones first if there were more).
 	"nbsvm": {
 		Architecture: "nbsvm", NBSVM: NBSVMConfig{Options: ngrams.Options{MaxN: 3, MaxFeatures: 800_000, Alpha: 1}, Offset: 0.4, Scale: 10},
-		MaxLen: 4096, HeadTokens: 4096, BatchSize: 32, Epochs: 2, LearningRate: 0.02, WeightDecay: 0.01,
-		WarmupSteps: 0, ClipNorm: 0, Patience: 0, SelectMetric: "accuracy",
+		EncoderConfig: EncoderConfig{MaxLen: 4096}, HeadTokens: 4096, Epochs: 2, SelectMetric: "accuracy",
+		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 0.02, WeightDecay: 0.01},
 	},
+	// The fastText-style bag: unigram and hashed bigram embeddings, averaged, then linear.
 	"ngrams": {
-		Architecture: "ngrams", Dim: 32, NgramBuckets: 1 << 19, Dropout: 0.2, Pooling: "mean",
-		MaxLen: 512, HeadTokens: 128, BatchSize: 32, Epochs: 4, LearningRate: 5e-3, WeightDecay: 0,
-		WarmupSteps: 50, ClipNorm: 1, Patience: 2, SelectMetric: "accuracy",
-		Data: DataConfig{VocabSize: 30000},
+		Architecture: "ngrams", EncoderConfig: EncoderConfig{Dim: 32, MaxLen: 512}, NgramBuckets: 1 << 19, Dropout: 0.2, Pooling: "mean",
+		HeadTokens: 128, Epochs: 4, Patience: 2, SelectMetric: "accuracy",
+		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 5e-3, WarmupSteps: 50, ClipNorm: 1},
+		Data:            DataConfig{VocabSize: 30000},
 	},
 }
 
@@ -288,7 +280,7 @@ func (c Config) validateCommon() error {
 	case c.MaxLen < 8 || c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
 		return fmt.Errorf("config: max_len %d (>= 8) and head_tokens %d (0..max_len) invalid", c.MaxLen, c.HeadTokens)
 	case c.LengthBuckets < 0 || c.LengthBuckets > 64:
-		return fmt.Errorf("config: length_buckets %d out of range [0, 64] (0: 4)", c.LengthBuckets)
+		return fmt.Errorf("config: length_buckets %d out of range [0, 64] (0: the default, 4 to train, 8 to pretrain)", c.LengthBuckets)
 	case c.BatchSize < 1 || c.Epochs < 1:
 		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
 	case c.LearningRate <= 0 || c.LearningRate > 1:
@@ -329,69 +321,11 @@ func (c Config) validateNBSVM() error {
 // example "max_len", "dropout", "loss.confidence_gamma"), parsing value as JSON (a bare word is
 // taken as a string). The command line's --set name=value calls it.
 func (c *Config) Set(name, value string) error {
-	out, err := setJSONField(*c, name, value, c.optionalField)
+	out, err := setJSONField(*c, name, value)
 	if err != nil {
 		return err
 	}
 	out.Data.CacheDir, out.Data.Offline = c.Data.CacheDir, c.Data.Offline // not in JSON
 	*c = out
 	return nil
-}
-
-// setJSONField returns v with one field replaced, named by its JSON path ("a.b"), parsing value
-// as JSON (a bare word is taken as a string). optional reports fields JSON omits when zero.
-func setJSONField[T any](v T, name, value string, optional func(string) bool) (T, error) {
-	var zero T
-	b, err := json.Marshal(v)
-	if err != nil {
-		return zero, err
-	}
-	var root map[string]any
-	if err := json.Unmarshal(b, &root); err != nil {
-		return zero, err
-	}
-	path := strings.Split(name, ".")
-	m := root
-	for _, p := range path[:len(path)-1] {
-		sub, ok := m[p].(map[string]any)
-		if !ok {
-			return zero, fmt.Errorf("config: no field group %q in %q; fields: %s", p, name, strings.Join(sortedKeys(root), ", "))
-		}
-		m = sub
-	}
-	last := path[len(path)-1]
-	if _, ok := m[last]; !ok && !optional(name) {
-		return zero, fmt.Errorf("config: no field %q; fields: %s", name, strings.Join(sortedKeys(m), ", "))
-	}
-	var x any
-	if err := json.Unmarshal([]byte(value), &x); err != nil {
-		x = value
-	}
-	m[last] = x
-	b, _ = json.Marshal(root)
-	var out T
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
-		return zero, fmt.Errorf("config: %s=%s: %v", name, value, err)
-	}
-	return out, nil
-}
-
-// optionalField reports fields that JSON omits when zero (omitempty) but Set may still set.
-func (c *Config) optionalField(name string) bool {
-	switch name {
-	case "max_train_reviews", "max_eval_reviews", "no_test", "ngram_buckets", "length_buckets", "attention_window", "positive_fraction", "init", "freeze_encoder_steps", "layer_lr_decay", "init_scale":
-		return true
-	}
-	return strings.HasPrefix(name, "loss.") || strings.HasPrefix(name, "data.") || strings.HasPrefix(name, "nbsvm.")
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

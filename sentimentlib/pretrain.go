@@ -29,27 +29,21 @@ import (
 // file `train --init DIR` loads.
 const EncoderCheckpoint = "encoder.ckpt"
 
-// PretrainConfig is everything a masked-language-model pretraining run depends on; it is saved
-// as config.json of the run.
+// PretrainConfig is everything a pretraining run depends on; it is saved as config.json of the
+// run. The embedded parts' fields sit at the top level of config.json, as in Config.
 type PretrainConfig struct {
-	Preset string     `json:"preset"`
-	Seed   uint64     `json:"seed"`
-	Quick  bool       `json:"quick"`
-	Data   DataConfig `json:"data"` // the vocabulary size is the pretrained tokenizer's
+	RunConfig
+	Data DataConfig `json:"data"` // the vocabulary size is the pretrained tokenizer's
 	// Text: the training split's reviews (validation carved out as in Train: the same split
 	// seed and fraction) and the unlabeled ones; never validation or test text. HeldOut
 	// unlabeled reviews are kept apart to measure the MLM loss and masked-token accuracy.
 	MaxReviews int `json:"max_reviews,omitempty"` // 0: all
 	HeldOut    int `json:"held_out"`
 
-	// The encoder, as in Config (the MLM head is BERT's, with tied embeddings).
-	Dim             int     `json:"model_dim"`
-	Layers          int     `json:"num_layers"`
-	Heads           int     `json:"num_heads"`
-	FFNDim          int     `json:"ffn_dim"`
-	Dropout         float64 `json:"dropout"`
-	MaxLen          int     `json:"max_len"` // reviews are cut into pieces of at most MaxLen tokens
-	AttentionWindow int     `json:"attention_window,omitempty"`
+	// The encoder, as in Config (the MLM head is BERT's, with tied embeddings); reviews are cut
+	// into pieces of at most max_len tokens.
+	EncoderConfig
+	Dropout float64 `json:"dropout"`
 
 	MaskRate  float64 `json:"mask_rate"` // BERT: 0.15, with the 80/10/10 rule
 	WholeWord bool    `json:"whole_word"`
@@ -69,16 +63,8 @@ type PretrainConfig struct {
 	// CPU): the contrastive loss alone trains the encoder, on the masked input all the same.
 	NoMLM bool `json:"no_mlm,omitempty"`
 
-	BatchSize      int     `json:"batch_size"`
-	Steps          int     `json:"steps"`
-	LearningRate   float64 `json:"learning_rate"`
-	WeightDecay    float64 `json:"weight_decay"`
-	WarmupSteps    int     `json:"warmup_steps"`
-	ClipNorm       float64 `json:"clip_norm"`
-	EvalEverySteps int     `json:"eval_every_steps"`
-	// LengthBuckets: pieces are padded to one of this many lengths, each a compiled shape
-	// (0: 8). On a GPU, where XLA compiles each shape for seconds, fewer are faster.
-	LengthBuckets int `json:"length_buckets,omitempty"`
+	OptimizerConfig
+	Steps int `json:"steps"`
 }
 
 // pretrainPresets: "cpu" is the encoder of the default classifier preset (so fine-tuning it
@@ -93,12 +79,12 @@ type PretrainConfig struct {
 // (contrastive_weight 1, no_mlm): without the vocabulary projection a step costs about a third,
 // so it runs 5,000 steps in about half an hour.
 var pretrainPresets = map[string]PretrainConfig{
-	"cpu": {Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, Dropout: 0.1, MaxLen: 768, AttentionWindow: 64,
-		MaskRate: 0.15, WholeWord: true, BatchSize: 32, Steps: 3000, LearningRate: 2e-3, WeightDecay: 0.01,
-		WarmupSteps: 200, ClipNorm: 1, EvalEverySteps: 500, HeldOut: 1000, Data: DataConfig{VocabSize: 16000}},
-	"gpu": {Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, Dropout: 0.1, MaxLen: 512, AttentionWindow: 0,
-		MaskRate: 0.15, WholeWord: true, BatchSize: 64, Steps: 2500, LearningRate: 1e-3, WeightDecay: 0.01,
-		WarmupSteps: 150, ClipNorm: 1, EvalEverySteps: 1250, HeldOut: 2000, LengthBuckets: 1, Data: DataConfig{VocabSize: 30000}},
+	"cpu": {EncoderConfig: EncoderConfig{Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, MaxLen: 768, AttentionWindow: 64}, Dropout: 0.1,
+		MaskRate: 0.15, WholeWord: true, Steps: 3000, HeldOut: 1000, Data: DataConfig{VocabSize: 16000},
+		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 2e-3, WeightDecay: 0.01, WarmupSteps: 200, ClipNorm: 1, EvalEverySteps: 500}},
+	"gpu": {EncoderConfig: EncoderConfig{Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, MaxLen: 512}, Dropout: 0.1,
+		MaskRate: 0.15, WholeWord: true, Steps: 2500, HeldOut: 2000, Data: DataConfig{VocabSize: 30000},
+		OptimizerConfig: OptimizerConfig{BatchSize: 64, LearningRate: 1e-3, WeightDecay: 0.01, WarmupSteps: 150, ClipNorm: 1, EvalEverySteps: 1250, LengthBuckets: 1}},
 }
 
 func init() {
@@ -139,8 +125,6 @@ func (c PretrainConfig) Validate() error {
 		return fmt.Errorf("pretrain %w", err)
 	}
 	switch {
-	case c.LengthBuckets < 0 || c.LengthBuckets > 64:
-		return fmt.Errorf("pretrain config: length_buckets %d out of range [0, 64] (0: 8)", c.LengthBuckets)
 	case c.Steps < 1:
 		return fmt.Errorf("pretrain config: steps %d must be >= 1", c.Steps)
 	case c.HeldOut < 1:
@@ -165,10 +149,7 @@ func (c PretrainConfig) Validate() error {
 
 // Set overrides one field by its JSON name (see Config.Set).
 func (c *PretrainConfig) Set(name, value string) error {
-	out, err := setJSONField(*c, name, value, func(n string) bool {
-		return n == "max_reviews" || n == "attention_window" || n == "length_buckets" || n == "document_weight" || n == "document_pool" ||
-			n == "contrastive_weight" || n == "no_mlm" || strings.HasPrefix(n, "data.")
-	})
+	out, err := setJSONField(*c, name, value)
 	if err != nil {
 		return err
 	}
@@ -180,10 +161,8 @@ func (c *PretrainConfig) Set(name, value string) error {
 // classifierConfig is the classifier configuration with this encoder, used to build the store
 // (hyperparameters, learning-rate schedule) the same way Train does.
 func (c PretrainConfig) classifierConfig() Config {
-	return Config{Preset: c.Preset, Seed: c.Seed, Data: c.Data, Architecture: "transformer", Dim: c.Dim, Layers: c.Layers,
-		Heads: c.Heads, FFNDim: c.FFNDim, Dropout: c.Dropout, Pooling: "mean", MaxLen: c.MaxLen, HeadTokens: c.MaxLen,
-		AttentionWindow: c.AttentionWindow, BatchSize: c.BatchSize, Epochs: 1, LearningRate: c.LearningRate,
-		WeightDecay: c.WeightDecay, WarmupSteps: c.WarmupSteps, ClipNorm: c.ClipNorm, SelectMetric: "accuracy"}
+	return Config{RunConfig: c.RunConfig, Data: c.Data, Architecture: "transformer", EncoderConfig: c.EncoderConfig, Dropout: c.Dropout,
+		Pooling: "mean", HeadTokens: c.MaxLen, OptimizerConfig: c.OptimizerConfig, Epochs: 1, SelectMetric: "accuracy"}
 }
 
 // PretrainResults is results.json of a pretraining run.
