@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
@@ -54,7 +52,7 @@ func (p *Predictor) score(ctx context.Context, reviews []imdb.Review, logits []f
 	ids := p.feat.EncodeAll(imdb.Texts(reviews))
 	var probs []float64
 	if logits != nil {
-		probs = sigmoids(logits, p.temperature)
+		probs = metrics.Sigmoids(logits, p.temperature)
 	} else {
 		var err error
 		if probs, err = p.probabilities(ctx, ids); err != nil {
@@ -119,14 +117,14 @@ func (p *Predictor) splitReviews(ctx context.Context, split, cacheDir string) ([
 		return nil, fmt.Errorf("split %q: want \"validation\" or \"test\"", split)
 	}
 	cfg := p.cfg
+	cfg.NoTest = false // a model tuned without the test split can still be evaluated on it
 	if cacheDir != "" {
 		cfg.Data.CacheDir = cacheDir
 	}
-	data, err := cfg.Data.load(ctx, false)
+	data, err := cfg.LoadData(ctx)
 	if err != nil {
 		return nil, err
 	}
-	subset(data, cfg)
 	if split == "validation" {
 		return data.Validation, nil
 	}
@@ -140,53 +138,4 @@ func MetricsOf(scored []Scored) (metrics.Metrics, error) {
 		probs[i], labels[i] = s.Probability, s.Label
 	}
 	return metrics.Compute(probs, labels)
-}
-
-// LengthBucket is the metrics of the reviews whose token count is in [Lo, Hi].
-type LengthBucket struct {
-	Lo, Hi  int
-	Metrics metrics.Metrics
-}
-
-// ByLength splits the scored reviews into n groups of (nearly) equal size by token count
-// (quartiles for n = 4) and computes each group's metrics.
-func ByLength(scored []Scored, n int) ([]LengthBucket, error) {
-	sorted := append([]Scored(nil), scored...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Tokens < sorted[j].Tokens })
-	var out []LengthBucket
-	for q := range n {
-		part := sorted[q*len(sorted)/n : (q+1)*len(sorted)/n]
-		if len(part) == 0 {
-			continue
-		}
-		m, err := MetricsOf(part)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, LengthBucket{Lo: part[0].Tokens, Hi: part[len(part)-1].Tokens, Metrics: m})
-	}
-	return out, nil
-}
-
-// ConfidentMistakes returns the k wrong predictions with the highest confidence.
-func ConfidentMistakes(scored []Scored, k int) []Scored {
-	var wrong []Scored
-	for _, s := range scored {
-		if !s.Correct() {
-			wrong = append(wrong, s)
-		}
-	}
-	sort.SliceStable(wrong, func(i, j int) bool { return wrong[i].Confidence() > wrong[j].Confidence() })
-	return wrong[:min(k, len(wrong))]
-}
-
-// MetricsMarkdown renders named metric objects as a markdown table, one row each.
-func MetricsMarkdown(names []string, ms []metrics.Metrics) string {
-	var b strings.Builder
-	b.WriteString("| | n | accuracy | precision | recall | F1 | ROC-AUC | NLL | Brier | ECE |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for i, m := range ms {
-		fmt.Fprintf(&b, "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n",
-			names[i], m.N, m.Accuracy, m.Precision, m.Recall, m.F1, m.ROCAUC, m.NLL, m.Brier, m.ECE)
-	}
-	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 )
@@ -26,7 +27,7 @@ type Calibration struct {
 // ReadCalibration reads DIR/calibration.json.
 func ReadCalibration(dir string) (*Calibration, error) {
 	var c Calibration
-	if err := readJSON(filepath.Join(dir, CalibrationFile), &c); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(dir, CalibrationFile), &c); err != nil {
 		return nil, fmt.Errorf("calibration: %w", err)
 	}
 	if !(c.Temperature > 0) {
@@ -60,9 +61,9 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 		t   float64
 		dst *metrics.Metrics
 	}{{1, &c.Before}, {t, &c.After}} {
-		if *x.dst, err = metrics.Compute(sigmoids(logits, x.t), labels); err != nil {
+		if *x.dst, err = metrics.Compute(metrics.Sigmoids(logits, x.t), labels); err != nil {
 			return nil, err
 		}
 	}
-	return c, writeJSON(filepath.Join(dir, CalibrationFile), c)
+	return c, rundir.WriteJSON(filepath.Join(dir, CalibrationFile), c)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
@@ -121,7 +122,7 @@ type NBSVMConfig struct {
 // the train/validation split whose training text the encoder read.
 func (c *Config) InitFrom(dir string) error {
 	var pc PretrainConfig
-	if err := readJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
 		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, dir)
 	}
 	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
@@ -136,7 +137,7 @@ func (c *Config) InitFrom(dir string) error {
 // checkInit reports a configuration that cannot take the pretrained encoder of c.Init.
 func (c Config) checkInit() error {
 	var pc PretrainConfig
-	if err := readJSON(filepath.Join(c.Init, ConfigFile), &pc); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(c.Init, ConfigFile), &pc); err != nil {
 		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, c.Init)
 	}
 	diffs := jsonDiff(c.EncoderConfig, pc.EncoderConfig)

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
 
@@ -87,14 +88,14 @@ func TestCheckpointOfAnotherModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "a.ckpt")
-	if err := SaveCheckpoint(a, path); err != nil {
+	if err := rundir.SaveCheckpoint(a, path); err != nil {
 		t.Fatal(err)
 	}
 	b := model.NewStore()
 	if _, err := b.CreateVariable("/model/token_embedding/embeddings", tensors.FromShape(shapes.Make(smodel.DType, 200, 8))); err != nil {
 		t.Fatal(err)
 	}
-	err := LoadCheckpoint(b, path)
+	_, err := rundir.LoadCheckpoint(b, path)
 	if err == nil || !strings.Contains(err.Error(), "token_embedding") || !strings.Contains(err.Error(), "vocabulary") {
 		t.Errorf("shape mismatch: %v", err)
 	}
@@ -103,7 +104,7 @@ func TestCheckpointOfAnotherModel(t *testing.T) {
 	if err := os.WriteFile(path, data[:len(data)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := LoadCheckpoint(model.NewStore(), path); err == nil || !strings.Contains(err.Error(), "not a readable checkpoint") {
+	if _, err := rundir.LoadCheckpoint(model.NewStore(), path); err == nil || !strings.Contains(err.Error(), "not a readable checkpoint") {
 		t.Errorf("truncated checkpoint: %v", err)
 	}
 }
@@ -137,13 +138,13 @@ func TestLengthBuckets(t *testing.T) {
 	if err != nil || cfg.Validate() != nil {
 		t.Fatalf("preset gpu: %v, %v", err, cfg.Validate())
 	}
-	if got := batchOptions(cfg, true).Buckets; !slices.Equal(got, []int{256, 512}) {
+	if got := cfg.BatchOptions(true).Buckets; !slices.Equal(got, []int{256, 512}) {
 		t.Errorf("gpu preset buckets %v, want [256 512]", got)
 	}
 	if err := cfg.Set("length_buckets", "0"); err != nil {
 		t.Fatal(err)
 	}
-	if got := batchOptions(cfg, false).Buckets; !slices.Equal(got, []int{128, 256, 384, 512}) {
+	if got := cfg.BatchOptions(false).Buckets; !slices.Equal(got, []int{128, 256, 384, 512}) {
 		t.Errorf("default buckets %v, want quarters of 512", got)
 	}
 	pc, _ := PretrainPreset("cpu", false)

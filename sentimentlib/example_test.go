@@ -51,17 +51,3 @@ func ExamplePretrain() {
 }
 
 // Compare losses over seeds, with statistics, and write the report.
-func ExampleCompare() {
-	base, _ := sentimentlib.Preset("compare", false)
-	c, err := sentimentlib.Compare(context.Background(), sentimentlib.CompareOptions{
-		Base: base, Seeds: []uint64{1, 2, 3}, RunsDir: "runs/compare",
-		Settings: sentimentlib.CompareSettings(false),
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := c.WriteReport("runs/compare"); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Print(c.Markdown())
-}

@@ -61,7 +61,7 @@ const IntegrationSteps = 32
 // share, spread over its words, and the baseline is the bias.
 func (p *Predictor) Explain(text string) (*Explanation, error) {
 	ids := p.feat.Encode(text)
-	opts := batchOptions(p.cfg, false)
+	opts := p.cfg.BatchOptions(false)
 	opts.BatchSize = 1
 	ds, err := batch.New("explain", [][]int32{ids}, []int{0}, opts)
 	if err != nil {

@@ -26,7 +26,7 @@ func oneStep(t *testing.T, cfg Config) map[string][]float32 {
 		t.Fatal(err)
 	}
 	const vocab, seqLen = 200, 16
-	trainer, store, err := newTrainer(backend, cfg, vocab, 100)
+	trainer, store, err := newTrainer(backend, cfg, vocabOnly(vocab), 100)
 	if err != nil {
 		t.Fatal(err)
 	}

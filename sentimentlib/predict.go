@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
@@ -49,7 +49,7 @@ type Predictor struct {
 // or ngrams.json for nbsvm) and the best checkpoint.
 func Load(dir string) (*Predictor, error) {
 	var cfg Config
-	if err := readJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
 		return nil, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
 	}
 	feat, err := loadFeatures(dir, cfg)
@@ -62,7 +62,7 @@ func Load(dir string) (*Predictor, error) {
 	}
 	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1}
 	checkpoint := filepath.Join(dir, BestCheckpoint)
-	if err := LoadCheckpoint(p.store, checkpoint); err != nil {
+	if _, err := rundir.LoadCheckpoint(p.store, checkpoint); err != nil {
 		return nil, err
 	}
 	if v, ok := feat.(*ngrams.Vocabulary); ok {
@@ -80,6 +80,9 @@ func Load(dir string) (*Predictor, error) {
 
 // Config returns the training configuration of the model.
 func (p *Predictor) Config() Config { return p.cfg }
+
+// Backend names the GoMLX backend the predictor runs on.
+func (p *Predictor) Backend() string { return p.backend.Name() }
 
 // Temperature is the calibration temperature the predictor applies (1: uncalibrated).
 func (p *Predictor) Temperature() float64 { return p.temperature }
@@ -113,33 +116,31 @@ func (p *Predictor) compile() error {
 	return err
 }
 
-// probabilities returns P(positive) = sigmoid(logit / temperature) for encoded reviews.
+// probabilities returns P(positive) = metrics.Sigmoid(logit / temperature) for encoded reviews.
 func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64, error) {
 	logits, err := p.logits(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return sigmoids(logits, p.temperature), nil
+	return metrics.Sigmoids(logits, p.temperature), nil
 }
 
 // probability of the positive class for a logit, with the calibration temperature.
-func (p *Predictor) probability(logit float64) float64 { return sigmoid(logit, p.temperature) }
+func (p *Predictor) probability(logit float64) float64 { return metrics.Sigmoid(logit, p.temperature) }
 
-// sigmoid is P(positive) = 1 / (1 + exp(-z / t)) for a logit z and a temperature t (t <= 0: 1).
-func sigmoid(z, t float64) float64 {
-	if t <= 0 {
-		t = 1
-	}
-	return 1 / (1 + math.Exp(-z/t))
+// Logits returns the model's logits (before any temperature) for encoded reviews, batched by
+// length bucket.
+func (p *Predictor) Logits(ctx context.Context, ids [][]int32) ([]float64, error) {
+	return p.logits(ctx, ids)
 }
 
-// sigmoids applies sigmoid to every logit.
-func sigmoids(logits []float64, t float64) []float64 {
-	out := make([]float64, len(logits))
-	for i, z := range logits {
-		out[i] = sigmoid(z, t)
-	}
-	return out
+// Sync rebuilds the inference executor, so that it sees weights a trainer sharing the
+// predictor's store (NewTraining) has changed since: a cached executor was seen returning the
+// values of its first run (GoMLX v0.28.16, go backend).
+func (p *Predictor) Sync() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.compile()
 }
 
 // logits returns the model's logits for encoded reviews, batched by length bucket.
@@ -147,7 +148,7 @@ func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	opts := batchOptions(p.cfg, false)
+	opts := p.cfg.BatchOptions(false)
 	opts.BatchSize = predictBatchSize(len(ids), opts.BatchSize)
 	ds, err := batch.New("predict", ids, make([]int, len(ids)), opts)
 	if err != nil {

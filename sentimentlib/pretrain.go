@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -20,6 +18,9 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/trainloop"
+	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	"github.com/sentiment-go/sentiment/sentimentlib/mlm"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
@@ -195,11 +196,6 @@ type MLMMetrics struct {
 	ContrastivePieces   int     `json:"contrastive_pieces,omitempty"`
 }
 
-type pretrainState struct {
-	Step, Epoch, BatchInEpoch int
-	Seconds                   float64
-}
-
 // pretrainTexts returns the pretraining text, the training split's reviews (validation already
 // carved out of it) and the unlabeled ones, and the held-out unlabeled reviews; validation and
 // test text never enter either.
@@ -251,11 +247,11 @@ func maskedTensors(b *mlm.Batch) []*tensors.Tensor {
 	}
 }
 
-// Pretrain runs masked-language-model pretraining of the transformer encoder into outDir:
-// config.json, tokenizer.json (trained on the pretraining text), last.ckpt and state.json
-// (resume: rerun with the same configuration), metrics.jsonl (training loss; held-out MLM loss
-// and accuracy every eval_every_steps), and at the end encoder.ckpt and results.json. A finished
-// run returns its results.
+// Pretrain pretrains the transformer encoder into outDir (masked language model, and the
+// document or contrastive losses cfg adds): config.json, tokenizer.json (trained on the
+// pretraining text), last.ckpt (resume: rerun with the same configuration), metrics.jsonl
+// (training loss; held-out losses every eval_every_steps), and at the end encoder.ckpt and
+// results.json. A finished run returns its results.
 func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress io.Writer) (*PretrainResults, error) {
 	if progress == nil {
 		progress = io.Discard
@@ -263,44 +259,14 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	resuming, done, err := startRun[PretrainConfig, PretrainResults](cfg, outDir, "pretrain", progress)
+	resuming, done, err := rundir.Start[PretrainConfig, PretrainResults](cfg, outDir, "pretrain", progress)
 	if err != nil || done != nil {
 		return done, err
 	}
-
-	data, err := cfg.Data.load(ctx, true)
+	tok, seqs, held, err := pretrainingData(ctx, cfg, outDir, resuming, progress)
 	if err != nil {
 		return nil, err
 	}
-	texts, heldOut, err := pretrainTexts(data, cfg)
-	if err != nil {
-		return nil, err
-	}
-	var tok *tokenize.Tokenizer
-	if resuming {
-		tok, err = tokenize.Load(filepath.Join(outDir, TokenizerFile))
-	} else {
-		tok, err = tokenize.Train(texts, tokenize.TrainOptions{VocabSize: cfg.Data.VocabSize})
-	}
-	if err != nil {
-		return nil, err
-	}
-	seqs := pieces(tok.EncodeAll(texts), cfg.MaxLen)
-	evalSeqs := pieces(tok.EncodeAll(heldOut), cfg.MaxLen)
-	tokens := 0
-	for _, s := range seqs {
-		tokens += len(s)
-	}
-	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
-		len(texts), len(seqs), tokens, len(heldOut), tok.VocabSize())
-	if !resuming {
-		if err := writeRunStart(outDir, tok, TokenizerFile, cfg); err != nil {
-			return nil, err
-		}
-	}
-
-	// Eight length buckets by default rather than the classifier's four: on a CPU, padding, and
-	// the prediction slots sized by the bucket, cost a third less.
 	opts := batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: cfg.MaxLen, Head: cfg.MaxLen},
 		Buckets: batch.Buckets(cfg.MaxLen, cmp.Or(cfg.LengthBuckets, 8)), Shuffle: true, Seed: cfg.Seed, DropRemainder: true}
 	trainDS, err := batch.New("pretrain", seqs, make([]int, len(seqs)), opts)
@@ -311,7 +277,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 		return nil, fmt.Errorf("pretrain: %d pieces of text make no full batch of %d", len(seqs), cfg.BatchSize)
 	}
 	opts.Shuffle, opts.DropRemainder = false, false
-	evalDS, err := batch.New("held-out", evalSeqs, make([]int, len(evalSeqs)), opts)
+	heldDS, err := batch.New("held-out", held, make([]int, len(held)), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -319,194 +285,212 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	if err != nil {
 		return nil, fmt.Errorf("pretrain: no GoMLX backend: %w", err)
 	}
-	cl := cfg.classifierConfig()
-	store := newStore(cl, tok.VocabSize(), cfg.Steps)
-	store.SetParams(map[string]any{smodel.ParamDocumentPool: cmp.Or(cfg.DocumentPool, "states")})
-	heads := smodel.PretrainHeads{MLM: !cfg.NoMLM, Document: cfg.DocumentWeight > 0, Contrastive: cfg.ContrastiveWeight > 0}
-	mlmFn := func(scope *model.Scope, tokens, positions *Node) (logits, document, contrastive *Node) {
-		g := tokens.Graph()
-		if scope.IsTraining(g) {
-			addSchedule(scope, g, cl)
-		}
-		out := smodel.Pretraining(scope.In("model"), tokens, positions, heads)
-		// The trainer wants the same outputs whatever the heads: a constant stands in for those
-		// not built.
-		zero := ScalarZero(g, smodel.DType)
-		return cmp.Or(out.Logits, zero), cmp.Or(out.Document, zero), cmp.Or(out.Contrastive, zero)
-	}
-	lossFn := func(labels, predictions []*Node) *Node {
-		loss := ScalarZero(predictions[0].Graph(), smodel.DType)
-		if heads.MLM {
-			loss, _ = smodel.MLMLoss(predictions[0], labels[0], labels[1])
-		}
-		if heads.Document {
-			loss = Add(loss, MulScalar(smodel.DocumentLoss(predictions[1], labels[0], labels[1]), cfg.DocumentWeight))
-		}
-		if heads.Contrastive {
-			loss = Add(loss, MulScalar(predictions[2], cfg.ContrastiveWeight))
-		}
-		return loss
-	}
-	trainer := train.NewTrainer(backend, store, mlmFn, lossFn, clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm, nil}, nil, nil)
 	masker := newMasker(cfg, tok)
 	if err := masker.Validate(); err != nil {
 		return nil, err
 	}
-
-	st := pretrainState{}
+	trainer, store := newPretrainer(backend, cfg, tok.VocabSize())
+	run := &trainloop.Run{Name: "pretrain", Dir: outDir, Store: store, Trainer: trainer, Batches: trainDS, Steps: cfg.Steps,
+		EvalEvery: cfg.EvalEverySteps, LossName: pretrainHeads(cfg).name(), Progress: progress,
+		Make: func(p batch.Planned, step int) train.Batch {
+			in := maskedTensors(masker.MaskBatch(rand.New(rand.NewPCG(cfg.Seed, uint64(step)+1)), trainDS.Tokens(p), cfg.BatchSize, p.Len))
+			return train.Batch{Inputs: in[:2], Labels: in[2:], Spec: p.Len}
+		}}
+	var last MLMMetrics
+	run.Evaluate = heldOutEvaluation(cfg, backend, store, run, masker, heldDS, &last, progress)
+	var st rundir.State
 	if resuming {
-		if err := LoadCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
+		if _, err := run.Resume(&st); err != nil {
 			return nil, err
 		}
-		if err := readJSON(filepath.Join(outDir, StateFile), &st); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(progress, "resuming at step %d\n", st.Step)
 	}
-	trainDS.SetPosition(st.Epoch, st.BatchInEpoch)
-	logLine, closeLog, err := openMetricsLog(outDir)
-	if err != nil {
+	if err := run.Loop(ctx, &st); err != nil {
 		return nil, err
 	}
-	defer closeLog()
-	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
+	if err := rundir.SaveCheckpointFiltered(store, filepath.Join(outDir, EncoderCheckpoint), isEncoderVariable, nil); err != nil {
+		return nil, err
+	}
+	tokens := 0
+	for _, s := range seqs {
+		tokens += len(s)
+	}
+	res := &PretrainResults{Preset: cfg.Preset, Seed: cfg.Seed, Config: cfg, Steps: st.Step, TrainSeconds: st.Seconds,
+		Sequences: len(seqs), Tokens: tokens, HeldOut: last, Backend: backend.Name()}
+	if err := rundir.WriteJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "pretrained %d steps in %.0f s: held-out %s; encoder in %s\n", st.Step, st.Seconds, last.describe(pretrainHeads(cfg)), filepath.Join(outDir, EncoderCheckpoint))
+	return res, nil
+}
 
-	// evaluate measures the held-out MLM loss and accuracy with a fixed masking (the same
-	// corruption at every evaluation, so it is made once), then checkpoints.
-	var last MLMMetrics
-	var evalBatches []*mlm.Batch
-	evaluate := func() error {
-		if evalBatches == nil {
-			for i, planned := range evalDS.Plan(0) {
-				evalBatches = append(evalBatches, masker.MaskBatch(rand.New(rand.NewPCG(0xe7a1, uint64(i))), evalDS.Tokens(planned), cfg.BatchSize, planned.Len))
+// pretrainingData reads the pretraining text (training split and unlabeled reviews) and the
+// held-out unlabeled reviews, trains the tokenizer on the first (reloads it when resuming), and
+// cuts both into pieces of at most max_len tokens; a new run writes its tokenizer and config.
+func pretrainingData(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, progress io.Writer) (tok *tokenize.Tokenizer, seqs, held [][]int32, err error) {
+	data, err := cfg.Data.load(ctx, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	texts, heldOut, err := pretrainTexts(data, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if resuming {
+		tok, err = tokenize.Load(filepath.Join(outDir, TokenizerFile))
+	} else {
+		tok, err = tokenize.Train(texts, tokenize.TrainOptions{VocabSize: cfg.Data.VocabSize})
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	seqs, held = pieces(tok.EncodeAll(texts), cfg.MaxLen), pieces(tok.EncodeAll(heldOut), cfg.MaxLen)
+	tokens := 0
+	for _, s := range seqs {
+		tokens += len(s)
+	}
+	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
+		len(texts), len(seqs), tokens, len(heldOut), tok.VocabSize())
+	if !resuming {
+		err = writeRunStart(outDir, tok, TokenizerFile, cfg)
+	}
+	return tok, seqs, held, err
+}
+
+// heads is what a pretraining run trains, with the weights of the added losses.
+type heads struct {
+	smodel.PretrainHeads
+	documentWeight, contrastiveWeight float64
+}
+
+func pretrainHeads(cfg PretrainConfig) heads {
+	return heads{smodel.PretrainHeads{MLM: !cfg.NoMLM, Document: cfg.DocumentWeight > 0, Contrastive: cfg.ContrastiveWeight > 0},
+		cfg.DocumentWeight, cfg.ContrastiveWeight}
+}
+
+// name is the trained loss in the progress line ("MLM + contrastive loss").
+func (h heads) name() string {
+	var names []string
+	for _, n := range []struct {
+		on   bool
+		name string
+	}{{h.MLM, "MLM"}, {h.Document, "document"}, {h.Contrastive, "contrastive"}} {
+		if n.on {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, " + ") + " loss"
+}
+
+// newPretrainer builds the store of cfg's encoder and the trainer of its pretraining heads:
+// the model returns the MLM logits, the document logits and the contrastive loss (a constant
+// for those not built), the loss adds the asked-for ones with their weights.
+func newPretrainer(backend compute.Backend, cfg PretrainConfig, vocab int) (*train.Trainer, *model.Store) {
+	cl := cfg.classifierConfig()
+	store := newStore(cl, vocab, cfg.Steps)
+	store.SetParams(map[string]any{smodel.ParamDocumentPool: cmp.Or(cfg.DocumentPool, "states")})
+	h := pretrainHeads(cfg)
+	modelFn := func(scope *model.Scope, tokens, positions *Node) (logits, document, contrastive *Node) {
+		g := tokens.Graph()
+		if scope.IsTraining(g) {
+			addSchedule(scope, g, cl)
+		}
+		out := smodel.Pretraining(scope.In("model"), tokens, positions, h.PretrainHeads)
+		zero := ScalarZero(g, smodel.DType)
+		return cmp.Or(out.Logits, zero), cmp.Or(out.Document, zero), cmp.Or(out.Contrastive, zero)
+	}
+	lossFn := func(labels, predictions []*Node) *Node {
+		l := ScalarZero(predictions[0].Graph(), smodel.DType)
+		if h.MLM {
+			l, _ = loss.MLM(predictions[0], labels[0], labels[1])
+		}
+		if h.Document {
+			l = Add(l, MulScalar(loss.Document(predictions[1], labels[0], labels[1]), h.documentWeight))
+		}
+		if h.Contrastive {
+			l = Add(l, MulScalar(predictions[2], h.contrastiveWeight))
+		}
+		return l
+	}
+	return train.NewTrainer(backend, store, modelFn, lossFn, clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm, nil}, nil, nil), store
+}
+
+// heldOutEvaluation measures the held-out losses with a fixed masking (the same corruption at
+// every evaluation, made once), logs and prints them, and keeps them in *last.
+func heldOutEvaluation(cfg PretrainConfig, backend compute.Backend, store *model.Store, run *trainloop.Run, masker *mlm.Masker,
+	held *batch.Dataset, last *MLMMetrics, progress io.Writer) func(*rundir.State, bool) (bool, error) {
+	h := pretrainHeads(cfg)
+	var batches []*mlm.Batch
+	return func(st *rundir.State, _ bool) (bool, error) {
+		if batches == nil {
+			for i, planned := range held.Plan(0) {
+				batches = append(batches, masker.MaskBatch(rand.New(rand.NewPCG(0xe7a1, uint64(i))), held.Tokens(planned), cfg.BatchSize, planned.Len))
 			}
 		}
 		// A fresh executor per evaluation, as in Train (a cached one can see stale weights).
-		// Sums over the batches, each loss weighted by what it averages over: the MLM loss,
-		// masked-token hits, masked tokens, the document loss, the contrastive loss, its hits,
-		// and the pieces it scored.
-		const nSums = 7
-		evalExec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) []*Node {
-			g := tokens.Graph()
-			out := smodel.Pretraining(scope.In("model"), tokens, positions, heads)
-			sums := make([]*Node, nSums)
-			for i := range sums {
-				sums[i] = ScalarZero(g, smodel.DType)
-			}
-			count := ReduceAllSum(weights)
-			weight := Max(count, OnesLike(count))
-			if heads.MLM {
-				loss, correct := smodel.MLMLoss(out.Logits, targets, weights)
-				sums[0], sums[1], sums[2] = Mul(loss, weight), correct, count
-			}
-			if heads.Document {
-				sums[3] = Mul(smodel.DocumentLoss(out.Document, targets, weights), weight)
-			}
-			if heads.Contrastive {
-				sums[4], sums[5], sums[6] = Mul(out.Contrastive, out.ContrastiveCount), out.ContrastiveCorrect, out.ContrastiveCount
-			}
-			return sums
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) []*Node {
+			return heldOutSums(smodel.Pretraining(scope.In("model"), tokens, positions, h.PretrainHeads), h, targets, weights)
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
-		var sums [nSums]float64
-		for _, mb := range evalBatches {
-			out, err := evalExec.Exec(maskedTensors(mb))
+		var sums [nHeldOutSums]float64
+		for _, mb := range batches {
+			out, err := exec.Exec(maskedTensors(mb))
 			if err != nil {
-				return fmt.Errorf("pretrain: evaluation: %w", err)
+				return false, fmt.Errorf("pretrain: evaluation: %w", err)
 			}
 			for i := range sums {
 				sums[i] += float64(tensors.MustCopyFlatData[float32](out[i])[0])
 			}
 		}
-		last = MLMMetrics{Loss: sums[0] / max(sums[2], 1), Accuracy: sums[1] / max(sums[2], 1), Masked: int(sums[2]),
+		*last = MLMMetrics{Loss: sums[0] / max(sums[2], 1), Accuracy: sums[1] / max(sums[2], 1), Masked: int(sums[2]),
 			DocumentLoss: sums[3] / max(sums[2], 1), ContrastiveLoss: sums[4] / max(sums[6], 1),
 			ContrastiveAccuracy: sums[5] / max(sums[6], 1), ContrastivePieces: int(sums[6])}
-		st.Seconds = time.Since(start).Seconds()
-		logLine(map[string]any{"type": "validation", "step": st.Step, "seconds": st.Seconds, "held_out": last})
-		fmt.Fprintf(progress, "\nstep %d: held-out", st.Step)
-		if heads.MLM {
-			fmt.Fprintf(progress, " MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)", last.Loss, last.Accuracy, last.Masked)
-		}
-		if heads.Document {
-			fmt.Fprintf(progress, ", document loss %.4f", last.DocumentLoss)
-		}
-		if heads.Contrastive {
-			fmt.Fprintf(progress, "; contrastive loss %.4f, halves matched %.4f (%d pieces)", last.ContrastiveLoss, last.ContrastiveAccuracy, last.ContrastivePieces)
-		}
-		fmt.Fprintln(progress)
-		if err := SaveCheckpoint(store, filepath.Join(outDir, LastCheckpoint)); err != nil {
-			return err
-		}
-		return writeJSON(filepath.Join(outDir, StateFile), st)
+		run.Log(map[string]any{"type": "validation", "step": st.Step, "seconds": st.Seconds, "held_out": *last})
+		fmt.Fprintf(progress, "\nstep %d: held-out %s\n", st.Step, last.describe(h))
+		return false, nil
 	}
+}
 
-	var emaLoss float64
-	var names []string
-	for _, h := range []struct {
-		on   bool
-		name string
-	}{{heads.MLM, "MLM"}, {heads.Document, "document"}, {heads.Contrastive, "contrastive"}} {
-		if h.on {
-			names = append(names, h.name)
-		}
+// nHeldOutSums are heldOutSums' outputs: the MLM loss, masked-token hits and masked tokens,
+// the document loss, the contrastive loss, its hits and the pieces it scored, each loss
+// weighted by what it averages over, so that they add up over batches.
+const nHeldOutSums = 7
+
+func heldOutSums(out smodel.PretrainOutputs, h heads, targets, weights *Node) []*Node {
+	g := targets.Graph()
+	sums := make([]*Node, nHeldOutSums)
+	for i := range sums {
+		sums[i] = ScalarZero(g, smodel.DType)
 	}
-	lossName := strings.Join(names, " + ") + " loss"
-	for st.Step < cfg.Steps {
-		for planned := range trainDS.IterPlanned() {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("pretrain: interrupted at step %d; rerun the same command to resume from the last checkpoint (step %d)", st.Step, lastSavedStep(outDir))
-			}
-			mb := masker.MaskBatch(rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1)), trainDS.Tokens(planned), cfg.BatchSize, planned.Len)
-			in := maskedTensors(mb)
-			out, err := trainer.TrainStep(train.Batch{Inputs: in[:2], Labels: in[2:], Spec: planned.Len})
-			if err != nil {
-				return nil, fmt.Errorf("pretrain: step %d: %w", st.Step+1, err)
-			}
-			lossValue := float64(tensors.MustCopyFlatData[float32](out[0])[0])
-			st.Step++
-			st.Epoch, st.BatchInEpoch = trainDS.Epoch(), trainDS.Position()
-			if math.IsNaN(lossValue) || math.IsInf(lossValue, 0) {
-				return nil, fmt.Errorf("pretrain: the loss became %v at step %d; the last good checkpoint is %s (step %d). Lower the learning rate",
-					lossValue, st.Step, filepath.Join(outDir, LastCheckpoint), lastSavedStep(outDir))
-			}
-			if emaLoss == 0 {
-				emaLoss = lossValue
-			}
-			emaLoss = 0.98*emaLoss + 0.02*lossValue
-			if st.Step%10 == 0 || st.Step == 1 {
-				elapsed := time.Since(start).Seconds()
-				fmt.Fprintf(progress, "\r%s %s %.4f  step %d/%d  %.2f steps/s   ", bar(st.Step, cfg.Steps), lossName, emaLoss, st.Step, cfg.Steps, float64(st.Step)/max(elapsed, 1e-9))
-				logLine(map[string]any{"type": "train", "step": st.Step, "epoch": st.Epoch + 1, "loss": lossValue, "loss_ema": emaLoss, "seconds": elapsed})
-			}
-			if st.Step%cfg.EvalEverySteps == 0 || st.Step == cfg.Steps {
-				if err := evaluate(); err != nil {
-					return nil, err
-				}
-			}
-			if st.Step >= cfg.Steps {
-				break
-			}
-		}
+	count := ReduceAllSum(weights)
+	weight := Max(count, OnesLike(count))
+	if h.MLM {
+		l, correct := loss.MLM(out.Logits, targets, weights)
+		sums[0], sums[1], sums[2] = Mul(l, weight), correct, count
 	}
-	if err := saveCheckpointFiltered(store, filepath.Join(outDir, EncoderCheckpoint), isEncoderVariable); err != nil {
-		return nil, err
+	if h.Document {
+		sums[3] = Mul(loss.Document(out.Document, targets, weights), weight)
 	}
-	res := &PretrainResults{Preset: cfg.Preset, Seed: cfg.Seed, Config: cfg, Steps: st.Step, TrainSeconds: st.Seconds,
-		Sequences: len(seqs), Tokens: tokens, HeldOut: last, Backend: backend.Name()}
-	if err := writeJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
-		return nil, err
+	if h.Contrastive {
+		sums[4], sums[5], sums[6] = Mul(out.Contrastive, out.ContrastiveCount), out.ContrastiveCorrect, out.ContrastiveCount
 	}
-	fmt.Fprintf(progress, "pretrained %d steps in %.0f s:", st.Step, st.Seconds)
-	if heads.MLM {
-		fmt.Fprintf(progress, " held-out MLM loss %.4f, accuracy %.4f;", last.Loss, last.Accuracy)
+	return sums
+}
+
+// describe is the held-out metrics of the trained heads, for progress lines.
+func (m MLMMetrics) describe(h heads) string {
+	var parts []string
+	if h.MLM {
+		parts = append(parts, fmt.Sprintf("MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)", m.Loss, m.Accuracy, m.Masked))
 	}
-	if heads.Contrastive {
-		fmt.Fprintf(progress, " held-out contrastive loss %.4f, halves matched %.4f;", last.ContrastiveLoss, last.ContrastiveAccuracy)
+	if h.Document {
+		parts = append(parts, fmt.Sprintf("document loss %.4f", m.DocumentLoss))
 	}
-	fmt.Fprintf(progress, " encoder in %s\n", filepath.Join(outDir, EncoderCheckpoint))
-	return res, nil
+	if h.Contrastive {
+		parts = append(parts, fmt.Sprintf("contrastive loss %.4f, halves matched %.4f (%d pieces)", m.ContrastiveLoss, m.ContrastiveAccuracy, m.ContrastivePieces))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // isEncoderVariable reports the variables a fine-tuned classifier takes from pretraining: the

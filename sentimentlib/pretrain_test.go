@@ -3,7 +3,6 @@ package sentimentlib
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 )
 
 // tinyPretrain pretrains in a second or two on the fixture.
@@ -26,19 +26,11 @@ func tinyPretrain(t testing.TB) PretrainConfig {
 }
 
 func readVars(t *testing.T, path string) map[string][]byte {
-	b, err := os.ReadFile(path)
+	vars, err := rundir.VariableData(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ck savedCheckpoint
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&ck); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, v := range ck.Vars {
-		out[v.Path] = v.Data
-	}
-	return out
+	return vars
 }
 
 func TestPretrainTextsExcludeValidationAndTest(t *testing.T) {
@@ -176,12 +168,12 @@ func TestPretrainResumeAndInit(t *testing.T) {
 		}
 	}
 	var pc PretrainConfig
-	if err := readJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
 		t.Fatal(err)
 	}
 	pc.Data.SplitSeed, pc.Data.ValidationBlock, pc.Data.ValidationFraction = 3, 7, 0.15
 	blocked := t.TempDir()
-	if err := writeJSON(filepath.Join(blocked, ConfigFile), pc); err != nil {
+	if err := rundir.WriteJSON(filepath.Join(blocked, ConfigFile), pc); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(blocked, EncoderCheckpoint), nil, 0o644); err != nil {

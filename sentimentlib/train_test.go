@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
@@ -71,17 +72,6 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 			t.Errorf("missing %s: %v", f, err)
 		}
 	}
-	// The history reads back what the run logged.
-	h, err := ReadHistory(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(h.Validation) != 3 || len(h.Train) == 0 || h.Validation[2].Step != res.Steps || h.Validation[0].Epoch != 1 || h.Validation[2].Validation.NLL != vals[2]["validation"].(map[string]any)["nll"].(float64) {
-		t.Errorf("history: %d validation points %+v, %d train points", len(h.Validation), h.Validation, len(h.Train))
-	}
-	if svg := h.LossChart().SVG(); !strings.Contains(svg, "validation NLL") {
-		t.Error("loss chart lacks its validation series")
-	}
 	// Reload: the test metrics are reproduced exactly from the saved model.
 	m, err := Evaluate(context.Background(), dir, "test", fixture)
 	if err != nil {
@@ -100,12 +90,12 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lm, err := metrics.Compute(sigmoids(lg.Test.Logits, 1), lg.Test.Labels); err != nil || lm != res.Test || len(lg.Validation.Logits) != 30 || lg.BestStep != res.BestStep {
+	if lm, err := metrics.Compute(metrics.Sigmoids(lg.Test.Logits, 1), lg.Test.Labels); err != nil || lm != res.Test || len(lg.Validation.Logits) != 30 || lg.BestStep != res.BestStep {
 		t.Errorf("logits.json: test metrics %+v (err %v), %d validation logits, best step %d; want %+v, 30, %d", lm, err, len(lg.Validation.Logits), lg.BestStep, res.Test, res.BestStep)
 	}
 	for i, s := range scored {
-		if s.Label != lg.Test.Labels[i] || len(strings.Fields(s.Text)) != lg.Test.Words[i] || math.Abs(sigmoid(lg.Test.Logits[i], 1)-s.Probability) > 1e-12 {
-			t.Fatalf("logits.json test row %d: label %d, words %d, p %v; reviews say %d, %d, %v", i, lg.Test.Labels[i], lg.Test.Words[i], sigmoid(lg.Test.Logits[i], 1), s.Label, len(strings.Fields(s.Text)), s.Probability)
+		if s.Label != lg.Test.Labels[i] || len(strings.Fields(s.Text)) != lg.Test.Words[i] || math.Abs(metrics.Sigmoid(lg.Test.Logits[i], 1)-s.Probability) > 1e-12 {
+			t.Fatalf("logits.json test row %d: label %d, words %d, p %v; reviews say %d, %d, %v", i, lg.Test.Labels[i], lg.Test.Words[i], metrics.Sigmoid(lg.Test.Logits[i], 1), s.Label, len(strings.Fields(s.Text)), s.Probability)
 		}
 	}
 	checkExplain(t, dir)
@@ -118,7 +108,7 @@ func TestTrainWritesResultsAndReloads(t *testing.T) {
 // is older than the best checkpoint or describes other reviews.
 func checkSavedPredictions(t *testing.T, dir string) {
 	ctx := context.Background()
-	if err := writeJSON(filepath.Join(dir, CalibrationFile), Calibration{Temperature: 2, FittedOn: "validation"}); err != nil {
+	if err := rundir.WriteJSON(filepath.Join(dir, CalibrationFile), Calibration{Temperature: 2, FittedOn: "validation"}); err != nil {
 		t.Fatal(err)
 	}
 	live, err := PredictSplit(ctx, dir, "test", fixture)
@@ -165,7 +155,7 @@ func checkSavedPredictions(t *testing.T, dir string) {
 	}
 	write := func(l *RunLogits, offset time.Duration) {
 		t.Helper()
-		if err := writeJSON(filepath.Join(dir, LogitsFile), l); err != nil {
+		if err := rundir.WriteJSON(filepath.Join(dir, LogitsFile), l); err != nil {
 			t.Fatal(err)
 		}
 		at := ckpt.ModTime().Add(offset)
@@ -212,7 +202,7 @@ func checkCalibrate(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	if want := 1 / (1 + math.Exp(-e.Logit/c.Temperature)); math.Abs(e.Probability-want) > 1e-12 {
-		t.Errorf("calibrated probability %v, want sigmoid(logit/T) = %v", e.Probability, want)
+		t.Errorf("calibrated probability %v, want metrics.Sigmoid(logit/T) = %v", e.Probability, want)
 	}
 	// A broken calibration file is an error naming it, not a silent fallback.
 	if err := os.WriteFile(filepath.Join(dir, CalibrationFile), []byte(`{"temperature": -1}`), 0o644); err != nil {

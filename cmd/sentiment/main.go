@@ -24,6 +24,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/experiments"
 	"github.com/sentiment-go/sentiment/sentimentlib/server"
 )
 
@@ -180,7 +181,7 @@ func cmdData(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	st := sentimentlib.ComputeDataStats(p)
+	st := experiments.ComputeDataStats(p)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -349,7 +350,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	// Settings and seeds left nil take Compare's defaults (the tiny grid with --quick).
-	opts := sentimentlib.CompareOptions{Base: cfg, Resamples: *resamples, Progress: stderr}
+	opts := experiments.CompareOptions{Base: cfg, Resamples: *resamples, Progress: stderr}
 	if *quick {
 		opts.Seeds = []uint64{1, 2}
 	}
@@ -364,7 +365,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *only != "" {
-		if opts.Settings, err = sentimentlib.SelectSettings(sentimentlib.CompareSettings(*quick), strings.Split(*only, ",")); err != nil {
+		if opts.Settings, err = experiments.SelectSettings(experiments.CompareSettings(*quick), strings.Split(*only, ",")); err != nil {
 			return fmt.Errorf("--only: %w", err)
 		}
 	}
@@ -378,7 +379,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		*report = *out
 	}
 	opts.RunsDir = *out
-	c, err := sentimentlib.Compare(ctx, opts)
+	c, err := experiments.Compare(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -489,12 +490,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := sentimentlib.ExportTokens(prep, cfg, tmp); err != nil {
+	if err := experiments.ExportTokens(prep, cfg, tmp); err != nil {
 		return err
 	}
-	var goRes, ptRes []sentimentlib.BenchResult
+	var goRes, ptRes []experiments.BenchResult
 	for r := range *repeats {
-		g, err := sentimentlib.BenchGo(ctx, prep, cfg, *steps, *infer)
+		g, err := experiments.BenchGo(ctx, prep, cfg, *steps, *infer)
 		if err != nil {
 			return err
 		}
@@ -510,7 +511,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("bench: the PyTorch peer failed: %w (needs PyTorch: Debian apt-get install -y python3-torch libopenblas0-pthread; --python '' skips it)", err)
 		}
-		var pr sentimentlib.BenchResult
+		var pr experiments.BenchResult
 		if err := json.Unmarshal(out, &pr); err != nil {
 			return fmt.Errorf("bench: the peer's output %q: %w", out, err)
 		}
@@ -529,9 +530,9 @@ func benchNBSVM(ctx context.Context, cache, python, script string, repeats int, 
 		return err
 	}
 	cfg.Data.CacheDir = cache
-	var ours, peers []*sentimentlib.EndToEnd
+	var ours, peers []*experiments.EndToEnd
 	for r := range max(repeats, 1) {
-		o, p, err := sentimentlib.BenchNBSVM(ctx, cfg, sentimentlib.NBSVMPeerOptions{Python: python, Script: script}, io.Discard)
+		o, p, err := experiments.BenchNBSVM(ctx, cfg, experiments.NBSVMPeerOptions{Python: python, Script: script}, io.Discard)
 		if err != nil {
 			return err
 		}
@@ -543,13 +544,13 @@ func benchNBSVM(ctx context.Context, cache, python, script string, repeats int, 
 		}
 		fmt.Fprintln(stderr)
 	}
-	fmt.Fprint(stdout, sentimentlib.EndToEndTable(ours, peers))
+	fmt.Fprint(stdout, experiments.EndToEndTable(ours, peers))
 	return nil
 }
 
 // printBench prints the mean (min-max) of each measure and the ratio ours/peer.
-func printBench(w io.Writer, ours, peer []sentimentlib.BenchResult) {
-	stat := func(rs []sentimentlib.BenchResult, f func(sentimentlib.BenchResult) float64) (mean, lo, hi float64) {
+func printBench(w io.Writer, ours, peer []experiments.BenchResult) {
+	stat := func(rs []experiments.BenchResult, f func(experiments.BenchResult) float64) (mean, lo, hi float64) {
 		for i, r := range rs {
 			v := f(r)
 			mean += v / float64(len(rs))
@@ -564,12 +565,12 @@ func printBench(w io.Writer, ours, peer []sentimentlib.BenchResult) {
 	}
 	measures := []struct {
 		name         string
-		f            func(sentimentlib.BenchResult) float64
+		f            func(experiments.BenchResult) float64
 		higherBetter bool
 	}{
-		{"training, reviews/s", func(r sentimentlib.BenchResult) float64 { return r.TrainReviewsPerSec }, true},
-		{"inference batch 1, ms/review", func(r sentimentlib.BenchResult) float64 { return r.InferMsBatch1 }, false},
-		{"inference batch 64, reviews/s", func(r sentimentlib.BenchResult) float64 { return r.InferReviewsPerSec64 }, true},
+		{"training, reviews/s", func(r experiments.BenchResult) float64 { return r.TrainReviewsPerSec }, true},
+		{"inference batch 1, ms/review", func(r experiments.BenchResult) float64 { return r.InferMsBatch1 }, false},
+		{"inference batch 64, reviews/s", func(r experiments.BenchResult) float64 { return r.InferReviewsPerSec64 }, true},
 	}
 	peerName := "(no peer)"
 	if len(peer) > 0 {
@@ -621,11 +622,11 @@ func cmdSummary(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("summary: name the run directories, e.g. sentiment summary runs/default-seed*")
 	}
-	groups, err := sentimentlib.SummarizeRuns(fs.Args())
+	groups, err := experiments.SummarizeRuns(fs.Args())
 	if err != nil {
 		return err
 	}
-	return sentimentlib.WriteRunTable(stdout, groups)
+	return experiments.WriteRunTable(stdout, groups)
 }
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
@@ -636,7 +637,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return fmt.Errorf("inspect: name one checkpoint file, e.g. sentiment inspect runs/pretrain-cpu-seed1/encoder.ckpt")
 	}
-	vars, err := sentimentlib.InspectCheckpoint(fs.Arg(0))
+	vars, err := experiments.InspectCheckpoint(fs.Arg(0))
 	if err != nil {
 		return err
 	}

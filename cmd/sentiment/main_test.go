@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/experiments"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
@@ -211,8 +211,8 @@ func checkServe(t *testing.T, dir string) {
 // TestPrintBench: the table prints with and without a peer, with the ratio oriented so that
 // > 1 means ours is faster.
 func TestPrintBench(t *testing.T) {
-	ours := []sentimentlib.BenchResult{{Peer: "gomlx", TrainReviewsPerSec: 100, InferMsBatch1: 2, InferReviewsPerSec64: 150}}
-	peer := []sentimentlib.BenchResult{{Peer: "pytorch", TrainReviewsPerSec: 50, InferMsBatch1: 4, InferReviewsPerSec64: 300}}
+	ours := []experiments.BenchResult{{Peer: "gomlx", TrainReviewsPerSec: 100, InferMsBatch1: 2, InferReviewsPerSec64: 150}}
+	peer := []experiments.BenchResult{{Peer: "pytorch", TrainReviewsPerSec: 50, InferMsBatch1: 4, InferReviewsPerSec64: 300}}
 	var b bytes.Buffer
 	printBench(&b, ours, peer)
 	for _, want := range []string{"2.00x", "0.50x", "pytorch"} {

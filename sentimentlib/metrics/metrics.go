@@ -213,3 +213,44 @@ func ROCCurve(scores []float64, labels []int) (fpr, tpr []float64) {
 	}
 	return fpr, tpr
 }
+
+// Value returns the metric called name ("accuracy", "precision", "recall", "f1", "roc_auc",
+// "nll", "brier" or "ece", as the JSON spells them), NaN for another name.
+func (m Metrics) Value(name string) float64 {
+	switch name {
+	case "accuracy":
+		return m.Accuracy
+	case "precision":
+		return m.Precision
+	case "recall":
+		return m.Recall
+	case "f1":
+		return m.F1
+	case "roc_auc":
+		return m.ROCAUC
+	case "nll":
+		return m.NLL
+	case "brier":
+		return m.Brier
+	case "ece":
+		return m.ECE
+	}
+	return math.NaN()
+}
+
+// Sigmoid is P(positive) = 1 / (1 + exp(-z / t)) for a logit z and a temperature t (t <= 0: 1).
+func Sigmoid(z, t float64) float64 {
+	if t <= 0 {
+		t = 1
+	}
+	return 1 / (1 + math.Exp(-z/t))
+}
+
+// Sigmoids applies Sigmoid to every logit.
+func Sigmoids(logits []float64, t float64) []float64 {
+	out := make([]float64, len(logits))
+	for i, z := range logits {
+		out[i] = Sigmoid(z, t)
+	}
+	return out
+}

@@ -419,20 +419,6 @@ type contrastive struct {
 	loss, correct, count, z1, z2 *Node
 }
 
-// DocumentLoss is the mean cross-entropy of one softmax per review, document [B, V], against
-// each of its targets [B, K] (int32) with weight 1 (weights [B, K]): the mean over the masked
-// words of -log p(word | pooled piece).
-func DocumentLoss(document, targets, weights *Node) *Node {
-	g := document.Graph()
-	batchSize, k := targets.Shape().Dimensions[0], targets.Shape().Dimensions[1]
-	logp := LogSoftmax(document, -1)
-	rows := Iota(g, shapes.Make(targets.DType(), batchSize, k), 0)
-	nll := Neg(Gather(logp, Stack([]*Node{rows, targets}, -1))) // [B, K]
-	w := ConvertDType(weights, document.DType())
-	count := Max(ReduceAllSum(w), ScalarOne(g, document.DType()))
-	return Div(ReduceAllSum(Mul(nll, w)), count)
-}
-
 // IsResidualWriter reports whether the variable at path, relative to the model's scope (as
 // "token_embedding/embeddings"), writes to the transformer's residual stream: the token and
 // position embeddings and each layer's attention-output and FFN-output projections. Only
@@ -443,22 +429,6 @@ var residualWriter = regexp.MustCompile(`^(token_embedding/embeddings|position_e
 
 // MLMHeadScope is the scope of the masked-language-model head; fine-tuning does not load it.
 const MLMHeadScope = "mlm_head"
-
-// MLMLoss is the mean cross-entropy of logits [B, K, V] against targets [B, K] (int32) over
-// the slots with weight 1 (weights [B, K]: 0 for empty slots), and the number of those slots
-// whose argmax is the target. Masked positions only: the unmasked tokens never enter the loss.
-func MLMLoss(logits, targets, weights *Node) (loss, correct *Node) {
-	vocab := logits.Shape().Dimensions[2]
-	logp := LogSoftmax(logits, -1)
-	onehot := OneHot(targets, vocab, logits.DType())
-	nll := Neg(ReduceSum(Mul(logp, onehot), -1)) // [B, K]
-	w := ConvertDType(weights, logits.DType())
-	count := Max(ReduceAllSum(w), ScalarOne(logits.Graph(), logits.DType()))
-	loss = Div(ReduceAllSum(Mul(nll, w)), count)
-	hit := ConvertDType(Equal(ArgMax(logits, -1, targets.DType()), targets), logits.DType())
-	correct = ReduceAllSum(Mul(hit, w))
-	return loss, correct
-}
 
 // Poolings are the values of ParamPooling: how the classifier turns the encoder's final states
 // [B, L, D] into one vector per review.

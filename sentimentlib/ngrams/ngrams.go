@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
@@ -369,7 +370,7 @@ func (v *Vocabulary) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("ngrams: %w", err)
 	}
-	return tokenize.WriteFileAtomic(path, b)
+	return rundir.WriteFileAtomic(path, b)
 }
 
 // Load reads a vocabulary saved by Save.

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 )
 
 // The Hugging Face tokenizer.json structures we write and read.
@@ -120,7 +121,7 @@ func (t *Tokenizer) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(path, data)
+	return rundir.WriteFileAtomic(path, data)
 }
 
 // Load reads a tokenizer.json file.
@@ -134,30 +135,4 @@ func Load(path string) (*Tokenizer, error) {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return t, nil
-}
-
-// WriteFileAtomic writes data to a temporary file in the same directory, syncs it and renames it
-// over path: readers see the old file or the new one, never a partial one.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
 }

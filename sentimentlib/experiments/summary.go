@@ -1,4 +1,4 @@
-package sentimentlib
+package experiments
 
 import (
 	"fmt"
@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/sentiment-go/sentiment/sentimentlib"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 )
 
@@ -55,11 +58,11 @@ var seedSuffix = regexp.MustCompile(`-seed[0-9]+$`)
 // appearance. It is how the README's tables of seeds are computed.
 func SummarizeRuns(dirs []string) ([]RunGroup, error) {
 	var groups []RunGroup
-	var results [][]Results // results[i]: the runs of groups[i]
+	var results [][]sentimentlib.Results // results[i]: the runs of groups[i]
 	index := map[string]int{}
 	for _, dir := range dirs {
-		var r Results
-		if err := readJSON(filepath.Join(dir, ResultsFile), &r); err != nil {
+		var r sentimentlib.Results
+		if err := rundir.ReadJSON(filepath.Join(dir, sentimentlib.ResultsFile), &r); err != nil {
 			return nil, fmt.Errorf("summary: %w (is %s a directory written by sentiment train, and finished?)", err, dir)
 		}
 		name := seedSuffix.ReplaceAllString(filepath.Base(filepath.Clean(dir)), "")

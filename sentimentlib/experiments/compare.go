@@ -1,4 +1,4 @@
-package sentimentlib
+package experiments
 
 import (
 	"context"
@@ -10,11 +10,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sentiment-go/sentiment/sentimentlib"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/plots"
 	"github.com/sentiment-go/sentiment/sentimentlib/stats"
-	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
 // CompareSetting is one row of the loss comparison: a loss configuration, trained on the
@@ -22,7 +24,7 @@ import (
 type CompareSetting struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	// PositiveFraction in (0, 1) subsamples the training positives (Config.PositiveFraction).
+	// PositiveFraction in (0, 1) subsamples the training positives (sentimentlib.Config.PositiveFraction).
 	PositiveFraction float64     `json:"positive_fraction,omitempty"`
 	Loss             loss.Config `json:"loss"`
 	// Baseline is the setting this one is tested against (plain BCE on the same data); empty
@@ -69,9 +71,9 @@ func CompareSettings(quick bool) []CompareSetting {
 
 // CompareOptions configures Compare.
 type CompareOptions struct {
-	Base     Config           // the run configuration every setting starts from (its loss is replaced)
-	Settings []CompareSetting // default CompareSettings(Base.Quick)
-	Seeds    []uint64         // the same seeds for every setting (default 1, 2, 3)
+	Base     sentimentlib.Config // the run configuration every setting starts from (its loss is replaced)
+	Settings []CompareSetting    // default CompareSettings(Base.Quick)
+	Seeds    []uint64            // the same seeds for every setting (default 1, 2, 3)
 	// RunsDir holds one training run per setting and seed, RUNSDIR/NAME-seedN. A rerun resumes
 	// unfinished runs and reuses finished ones, so an interrupted grid picks up where it stopped.
 	RunsDir   string
@@ -120,7 +122,7 @@ type CompareRun struct {
 	// McNemar against the baseline's run of the same seed (nil for baselines).
 	McNemar *stats.McNemarResult `json:"mcnemar,omitempty"`
 
-	logits          *RunLogits
+	logits          *sentimentlib.RunLogits
 	probs, probsCal []float64 // test P(positive) before and after the temperature
 }
 
@@ -150,7 +152,7 @@ type CompareSettingResult struct {
 
 // Comparison is the result of Compare: compare.json.
 type Comparison struct {
-	Base      Config                  `json:"base_config"`
+	Base      sentimentlib.Config     `json:"base_config"`
 	Seeds     []uint64                `json:"seeds"`
 	TestN     int                     `json:"test_reviews"`
 	Quartiles [][2]int                `json:"length_quartiles_words"` // [lo, hi] words of each test quartile
@@ -160,29 +162,11 @@ type Comparison struct {
 
 var compareMetrics = []string{"accuracy", "f1", "roc_auc", "nll", "brier", "ece"}
 
-func metricValue(m metrics.Metrics, name string) float64 {
-	switch name {
-	case "accuracy":
-		return m.Accuracy
-	case "f1":
-		return m.F1
-	case "roc_auc":
-		return m.ROCAUC
-	case "nll":
-		return m.NLL
-	case "brier":
-		return m.Brier
-	case "ece":
-		return m.ECE
-	}
-	panic("unknown metric " + name)
-}
-
 // Compare trains (or reuses) every setting × seed of the grid, then compares them on the test
 // split: metrics before and after temperature scaling fitted on validation, mean and standard
 // deviation over seeds, a paired significance test of each setting against its baseline, and
 // calibration by review-length quartile. Model selection inside each run uses validation only;
-// the test logits are those Train computed once with the best checkpoint.
+// the test logits are those sentimentlib.Train computed once with the best checkpoint.
 func Compare(ctx context.Context, opts CompareOptions) (*Comparison, error) {
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
@@ -222,11 +206,11 @@ func Compare(ctx context.Context, opts CompareOptions) (*Comparison, error) {
 			cfg.Seed, cfg.Loss, cfg.PositiveFraction = seed, s.Loss, s.PositiveFraction
 			dir := filepath.Join(opts.RunsDir, fmt.Sprintf("%s-seed%d", s.Name, seed))
 			fmt.Fprintf(opts.Progress, "[%d/%d] %s, seed %d -> %s\n", done, total, s.Name, seed, dir)
-			res, err := Train(ctx, cfg, dir, opts.Progress)
+			res, err := sentimentlib.Train(ctx, cfg, dir, opts.Progress)
 			if err != nil {
 				return nil, fmt.Errorf("compare: %s seed %d: %w (rerun the same command to resume the grid)", s.Name, seed, err)
 			}
-			logits, err := ReadLogits(dir)
+			logits, err := sentimentlib.ReadLogits(dir)
 			if err != nil {
 				return nil, err
 			}
@@ -261,7 +245,7 @@ func (c *Comparison) analyse(byName map[string]*CompareSettingResult) error {
 				return fmt.Errorf("compare: %s: %w", r.Dir, err)
 			}
 			r.Temperature = t
-			r.probs, r.probsCal = sigmoids(r.logits.Test.Logits, 1), sigmoids(r.logits.Test.Logits, t)
+			r.probs, r.probsCal = metrics.Sigmoids(r.logits.Test.Logits, 1), metrics.Sigmoids(r.logits.Test.Logits, t)
 			if r.Test, err = metrics.Compute(r.probs, first.Labels); err != nil {
 				return err
 			}
@@ -274,8 +258,8 @@ func (c *Comparison) analyse(byName map[string]*CompareSettingResult) error {
 		}
 		sr.Test, sr.TestAfter = map[string]Stat{}, map[string]Stat{}
 		for _, name := range compareMetrics {
-			sr.Test[name] = statOf(collect(sr.Runs, func(r *CompareRun) float64 { return metricValue(r.Test, name) }))
-			sr.TestAfter[name] = statOf(collect(sr.Runs, func(r *CompareRun) float64 { return metricValue(r.TestAfter, name) }))
+			sr.Test[name] = statOf(collect(sr.Runs, func(r *CompareRun) float64 { return r.Test.Value(name) }))
+			sr.TestAfter[name] = statOf(collect(sr.Runs, func(r *CompareRun) float64 { return r.TestAfter.Value(name) }))
 		}
 		sr.Temperature = statOf(collect(sr.Runs, func(r *CompareRun) float64 { return r.Temperature }))
 		sr.ByLength = make([]QuartileStats, len(c.Quartiles))
@@ -375,9 +359,9 @@ func (c *Comparison) significance(sr, base *CompareSettingResult, seed uint64) e
 func (c *Comparison) byLength(r *CompareRun) error {
 	var buckets [2][]LengthBucket
 	for k, probs := range [][]float64{r.probs, r.probsCal} {
-		scored := make([]Scored, len(probs))
+		scored := make([]sentimentlib.Scored, len(probs))
 		for i, p := range probs {
-			scored[i] = Scored{Index: i, Label: r.logits.Test.Labels[i], Probability: p, Tokens: r.logits.Test.Words[i]}
+			scored[i] = sentimentlib.Scored{Index: i, Label: r.logits.Test.Labels[i], Probability: p, Tokens: r.logits.Test.Words[i]}
 		}
 		var err error
 		if buckets[k], err = ByLength(scored, 4); err != nil {
@@ -563,7 +547,7 @@ func (c *Comparison) WriteReport(dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return fmt.Errorf("compare: %w", err)
 	}
-	if err := writeJSON(filepath.Join(dir, "compare.json"), c); err != nil {
+	if err := rundir.WriteJSON(filepath.Join(dir, "compare.json"), c); err != nil {
 		return err
 	}
 	if err := writeFile(filepath.Join(dir, "compare.md"), "# Loss comparison\n\n"+c.Markdown()); err != nil {
@@ -582,7 +566,7 @@ func (c *Comparison) WriteReport(dir string) error {
 }
 
 func writeFile(path, s string) error {
-	return tokenize.WriteFileAtomic(path, []byte(s))
+	return rundir.WriteFileAtomic(path, []byte(s))
 }
 
 // SelectSettings keeps the named settings of a grid, with the baselines they are tested

@@ -1,4 +1,4 @@
-package sentimentlib
+package experiments
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentiment-go/sentiment/sentimentlib"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 )
 
@@ -34,13 +37,13 @@ func TestCompareResumesPartialGrid(t *testing.T) {
 	if _, err := Compare(ctx, opts); err == nil || !strings.Contains(err.Error(), "rerun the same command to resume the grid") {
 		t.Fatalf("interrupted grid: err %v, want the resume hint", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "swl-seed1", StateFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "swl-seed1", sentimentlib.LastCheckpoint)); err != nil {
 		t.Fatalf("the third run left no checkpoint to resume from: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "swl-seed2")); err == nil {
 		t.Fatal("the fourth run started although the grid was interrupted")
 	}
-	finished, _ := os.Stat(filepath.Join(dir, "bce-seed1", ResultsFile))
+	finished, _ := os.Stat(filepath.Join(dir, "bce-seed1", sentimentlib.ResultsFile))
 
 	var progress strings.Builder
 	opts = tinyGrid(t, dir)
@@ -56,7 +59,7 @@ func TestCompareResumesPartialGrid(t *testing.T) {
 	if n := strings.Count(out, "resuming at step"); n != 1 {
 		t.Errorf("%d runs resumed, want the interrupted one", n)
 	}
-	if again, _ := os.Stat(filepath.Join(dir, "bce-seed1", ResultsFile)); !again.ModTime().Equal(finished.ModTime()) {
+	if again, _ := os.Stat(filepath.Join(dir, "bce-seed1", sentimentlib.ResultsFile)); !again.ModTime().Equal(finished.ModTime()) {
 		t.Error("a finished run was trained again")
 	}
 	for i, sr := range resumed.Settings {
@@ -92,7 +95,7 @@ func TestCompareResumesPartialGrid(t *testing.T) {
 		}
 	}
 	var back Comparison
-	if err := readJSON(filepath.Join(report, "compare.json"), &back); err != nil || len(back.Settings) != 2 || back.Settings[1].Test["accuracy"] != resumed.Settings[1].Test["accuracy"] {
+	if err := rundir.ReadJSON(filepath.Join(report, "compare.json"), &back); err != nil || len(back.Settings) != 2 || back.Settings[1].Test["accuracy"] != resumed.Settings[1].Test["accuracy"] {
 		t.Errorf("compare.json: %v, %+v", err, back.Settings)
 	}
 }
@@ -101,9 +104,9 @@ func TestCompareResumesPartialGrid(t *testing.T) {
 func TestCompareAnalysis(t *testing.T) {
 	labels := []int{1, 1, 1, 1, 0, 0, 0, 0}
 	words := []int{10, 20, 30, 40, 50, 60, 70, 80}
-	val := SplitLogits{Logits: []float64{3, -3, 3, -3, -3, 2}, Labels: []int{1, 0, 0, 0, 1, 1}, Words: []int{1, 1, 1, 1, 1, 1}}
+	val := sentimentlib.SplitLogits{Logits: []float64{3, -3, 3, -3, -3, 2}, Labels: []int{1, 0, 0, 0, 1, 1}, Words: []int{1, 1, 1, 1, 1, 1}}
 	run := func(seed uint64, logits ...float64) *CompareRun {
-		return &CompareRun{Seed: seed, logits: &RunLogits{Validation: val, Test: SplitLogits{Logits: logits, Labels: labels, Words: words}}}
+		return &CompareRun{Seed: seed, logits: &sentimentlib.RunLogits{Validation: val, Test: sentimentlib.SplitLogits{Logits: logits, Labels: labels, Words: words}}}
 	}
 	// Baseline: wrong on reviews 3 and 7 (6/8). Other: wrong on review 6 only (7/8).
 	base := &CompareSettingResult{CompareSetting: CompareSetting{Name: "bce"},

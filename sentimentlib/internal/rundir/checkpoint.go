@@ -1,4 +1,4 @@
-package sentimentlib
+package rundir
 
 import (
 	"bytes"
@@ -13,12 +13,15 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
 // A checkpoint is one file holding every variable of a model.Store (weights, and for resumable
 // checkpoints the optimizer state and step counters), gob-encoded. It is written to a temporary
 // file, synced and renamed: a crash leaves the previous checkpoint intact, never a partial one.
+//
+// GoMLX's own ml/model/checkpoint keeps numbered checkpoints in a directory and loads a whole
+// store; a run here needs three named files (best, last, and the encoder alone without the
+// pretraining heads) and loads an encoder into a classifier, so it keeps this format.
 
 type savedVar struct {
 	Path      string
@@ -31,18 +34,23 @@ type savedVar struct {
 type savedCheckpoint struct {
 	Format string
 	Vars   []savedVar
+	// State is the run's position when the checkpoint was taken (last.ckpt); nil in best and
+	// encoder checkpoints, and in last checkpoints written before it was kept here.
+	State *State
 }
 
 const checkpointFormat = "sentiment-checkpoint-v1"
 
 // SaveCheckpoint writes the variables of store to path atomically.
 func SaveCheckpoint(store *model.Store, path string) error {
-	return saveCheckpointFiltered(store, path, nil)
+	return SaveCheckpointFiltered(store, path, nil, nil)
 }
 
-// saveCheckpointFiltered writes the variables whose path keep accepts (all if keep is nil).
-func saveCheckpointFiltered(store *model.Store, path string, keep func(path string) bool) error {
-	ck := savedCheckpoint{Format: checkpointFormat}
+// SaveCheckpointFiltered writes the variables whose path keep accepts (all if keep is nil),
+// and the run's state st if not nil, as one file written atomically: the weights and the
+// position they belong to can never disagree.
+func SaveCheckpointFiltered(store *model.Store, path string, keep func(path string) bool, st *State) error {
+	ck := savedCheckpoint{Format: checkpointFormat, State: st}
 	for v := range store.IterVariables() {
 		if keep != nil && !keep(v.Path()) {
 			continue
@@ -65,7 +73,7 @@ func saveCheckpointFiltered(store *model.Store, path string, keep func(path stri
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	return tokenize.WriteFileAtomic(path, buf.Bytes())
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
 // readCheckpoint reads and decodes the checkpoint file at path.
@@ -82,12 +90,13 @@ func readCheckpoint(path string) (savedCheckpoint, error) {
 }
 
 // LoadCheckpoint sets the variables of store from the checkpoint at path (creating them if
-// needed). A variable that exists in store with another shape is an error naming it: the
-// checkpoint belongs to another architecture or vocabulary.
-func LoadCheckpoint(store *model.Store, path string) error {
+// needed), and returns the run state saved with them (nil if none). A variable that exists in
+// store with another shape is an error naming it: the checkpoint belongs to another
+// architecture or vocabulary.
+func LoadCheckpoint(store *model.Store, path string) (*State, error) {
 	ck, err := readCheckpoint(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, sv := range ck.Vars {
 		t := tensors.FromShape(shapes.Make(sv.DType, sv.Dims...))
@@ -96,25 +105,25 @@ func LoadCheckpoint(store *model.Store, path string) error {
 				copy(b, sv.Data)
 			}
 		}); err != nil {
-			return fmt.Errorf("checkpoint: %s: variable %s: %w", path, sv.Path, err)
+			return nil, fmt.Errorf("checkpoint: %s: variable %s: %w", path, sv.Path, err)
 		}
 		if v := store.GetVariable(sv.Path); v != nil {
 			if !v.Shape().Equal(t.Shape()) {
-				return fmt.Errorf("checkpoint: %s: variable %s has shape %s, the model wants %s (was it trained with another vocabulary or architecture?)",
+				return nil, fmt.Errorf("checkpoint: %s: variable %s has shape %s, the model wants %s (was it trained with another vocabulary or architecture?)",
 					path, sv.Path, t.Shape(), v.Shape())
 			}
 			if err := v.SetValue(t); err != nil {
-				return fmt.Errorf("checkpoint: %s: %w", path, err)
+				return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 			}
 			continue
 		}
 		v, err := store.CreateVariable(sv.Path, t)
 		if err != nil {
-			return fmt.Errorf("checkpoint: %s: %w", path, err)
+			return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 		}
 		v.Trainable = sv.Trainable
 	}
-	return nil
+	return ck.State, nil
 }
 
 // VariableStats describes one variable of a checkpoint: its path, shape and, for float32
@@ -146,6 +155,19 @@ func InspectCheckpoint(path string) ([]VariableStats, error) {
 			vs.RMS = math.Sqrt(sum / float64(len(sv.Data)/4))
 		}
 		out = append(out, vs)
+	}
+	return out, nil
+}
+
+// VariableData returns the raw bytes of each variable of the checkpoint at path, by path.
+func VariableData(path string) (map[string][]byte, error) {
+	ck, err := readCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(ck.Vars))
+	for _, v := range ck.Vars {
+		out[v.Path] = v.Data
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package sentimentlib
+package experiments
 
 import (
 	"bufio"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/sentiment-go/sentiment/sentimentlib"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/plots"
@@ -37,7 +39,7 @@ type History struct {
 
 // ReadHistory reads DIR/metrics.jsonl of a training run.
 func ReadHistory(dir string) (*History, error) {
-	path := filepath.Join(dir, MetricsFile)
+	path := filepath.Join(dir, sentimentlib.MetricsFile)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w (is %s a model directory written by `sentiment train`?)", err, dir)

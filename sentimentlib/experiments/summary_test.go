@@ -1,4 +1,4 @@
-package sentimentlib
+package experiments
 
 import (
 	"fmt"
@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sentiment-go/sentiment/sentimentlib"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
@@ -24,8 +25,8 @@ func TestSummarizeRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 		// ROC-AUC: half the accuracy plus 0.5, so 0.93 for a validation accuracy of 0.86.
-		r := Results{Seed: seed, Validation: metrics.Metrics{Accuracy: val, ROCAUC: val/2 + 0.5}, Test: metrics.Metrics{Accuracy: test, NLL: nll, ROCAUC: test/2 + 0.5}}
-		if err := writeJSON(filepath.Join(dir, ResultsFile), r); err != nil {
+		r := sentimentlib.Results{Seed: seed, Validation: metrics.Metrics{Accuracy: val, ROCAUC: val/2 + 0.5}, Test: metrics.Metrics{Accuracy: test, NLL: nll, ROCAUC: test/2 + 0.5}}
+		if err := rundir.WriteJSON(filepath.Join(dir, sentimentlib.ResultsFile), r); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -83,40 +84,5 @@ func TestSummarizeRuns(t *testing.T) {
 	again := write("b-seed9", 1, 0.8, 0.7, 0.5)
 	if _, err := SummarizeRuns([]string{dirs[0], again}); err == nil || !strings.Contains(err.Error(), "both seed 1") {
 		t.Errorf("repeated seed: %v", err)
-	}
-}
-
-// TestInspectCheckpoint: shapes and root mean squares of saved variables, computed by hand; a
-// file that is not a checkpoint is an error naming it.
-func TestInspectCheckpoint(t *testing.T) {
-	store := model.NewStore()
-	if _, err := store.CreateVariable("/model/a", tensors.FromFlatDataAndDimensions([]float32{3, -4, 0, 0}, 2, 2)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.CreateVariable("/model/b", tensors.FromValue(int64(7))); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "x.ckpt")
-	if err := SaveCheckpoint(store, path); err != nil {
-		t.Fatal(err)
-	}
-	vars, err := InspectCheckpoint(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byPath := map[string]VariableStats{}
-	for _, v := range vars {
-		byPath[v.Path] = v
-	}
-	a, b := byPath["/model/a"], byPath["/model/b"]
-	if len(vars) != 2 || math.Abs(a.RMS-2.5) > 1e-12 || len(a.Dims) != 2 || a.Dims[1] != 2 || !math.IsNaN(b.RMS) {
-		t.Errorf("inspect: %+v", vars)
-	}
-	bad := filepath.Join(t.TempDir(), "notes.txt")
-	if err := os.WriteFile(bad, []byte("hello"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := InspectCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "notes.txt is not a readable checkpoint") {
-		t.Errorf("not a checkpoint: %v", err)
 	}
 }

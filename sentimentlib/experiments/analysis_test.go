@@ -1,16 +1,19 @@
-package sentimentlib
+package experiments
 
 import (
-	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"strings"
 	"testing"
+
+	"github.com/sentiment-go/sentiment/sentimentlib"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
 func TestByLengthAndMistakes(t *testing.T) {
 	// 8 reviews, lengths 10..80; the long half is all wrong.
-	var scored []Scored
+	var scored []sentimentlib.Scored
 	for i := range 8 {
-		s := Scored{Index: i, Label: i % 2, Tokens: 10 * (8 - i)} // reversed order: ByLength sorts
+		s := sentimentlib.Scored{Index: i, Label: i % 2, Tokens: 10 * (8 - i)} // reversed order: ByLength sorts
 		right := s.Tokens <= 40
 		switch {
 		case right && s.Label == 1, !right && s.Label == 0:
@@ -39,7 +42,7 @@ func TestByLengthAndMistakes(t *testing.T) {
 			t.Errorf("mistakes not wrong and by decreasing confidence: %+v", m)
 		}
 	}
-	all, _ := MetricsOf(scored)
+	all, _ := sentimentlib.MetricsOf(scored)
 	table := MetricsMarkdown([]string{"all"}, []metrics.Metrics{all})
 	if !strings.Contains(table, "| all | 8 | 0.5000 |") {
 		t.Errorf("table:\n%s", table)

@@ -1,4 +1,4 @@
-package sentimentlib
+package experiments
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/compute"
+	"github.com/sentiment-go/sentiment/sentimentlib"
+
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 )
@@ -29,7 +30,7 @@ type BenchResult struct {
 // ExportTokens writes the training split's token ids, truncated as cfg truncates them, for a
 // peer implementation: tokens.i32 (all ids, little-endian int32), offsets.i64 (review i is
 // tokens[offsets[i]:offsets[i+1]]) and labels.i8.
-func ExportTokens(prep *Prepared, cfg Config, dir string) error {
+func ExportTokens(prep *sentimentlib.Prepared, cfg sentimentlib.Config, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -62,21 +63,17 @@ func ExportTokens(prep *Prepared, cfg Config, dir string) error {
 // steps of cfg's model (after one warm-up step per batch shape, so compilation is not timed),
 // then inference latency for single reviews and throughput for batches of 64, over infer
 // reviews of the validation split.
-func BenchGo(ctx context.Context, prep *Prepared, cfg Config, steps, infer int) (BenchResult, error) {
+func BenchGo(ctx context.Context, prep *sentimentlib.Prepared, cfg sentimentlib.Config, steps, infer int) (BenchResult, error) {
 	res := BenchResult{Peer: "gomlx go backend"}
-	ds, err := batch.New("bench", prep.Train, imdb.Labels(prep.Data.Train), batchOptions(cfg, true))
+	ds, err := batch.New("bench", prep.Train, imdb.Labels(prep.Data.Train), cfg.BatchOptions(true))
 	if err != nil {
 		return res, err
 	}
-	backend, err := compute.New()
+	trainer, p, err := sentimentlib.NewTraining(cfg, prep.Features, 10000)
 	if err != nil {
 		return res, err
 	}
-	res.Peer = "gomlx " + backend.Name()
-	trainer, store, err := newTrainer(backend, cfg, prep.Tokenizer.VocabSize(), 10000)
-	if err != nil {
-		return res, err
-	}
+	res.Peer = "gomlx " + p.Backend()
 	plan := ds.Plan(0)
 	// Warm-up: one step per batch length, compiling each shape.
 	warmed := map[int]bool{}
@@ -103,29 +100,28 @@ func BenchGo(ctx context.Context, prep *Prepared, cfg Config, steps, infer int) 
 	}
 	res.TrainReviewsPerSec = float64(seen) / time.Since(start).Seconds()
 
-	p := &Predictor{cfg: cfg, feat: prep.Features, store: store, backend: backend, temperature: 1}
-	if err := p.compile(); err != nil {
+	if err := p.Sync(); err != nil {
 		return res, err
 	}
 	sample := prep.Validation[:min(infer, len(prep.Validation))]
 	for _, ids := range sample[:min(5, len(sample))] { // warm-up
-		if _, err := p.logits(ctx, [][]int32{ids}); err != nil {
+		if _, err := p.Logits(ctx, [][]int32{ids}); err != nil {
 			return res, err
 		}
 	}
 	start = time.Now()
 	for _, ids := range sample {
-		if _, err := p.logits(ctx, [][]int32{ids}); err != nil {
+		if _, err := p.Logits(ctx, [][]int32{ids}); err != nil {
 			return res, err
 		}
 	}
 	res.InferMsBatch1 = 1000 * time.Since(start).Seconds() / float64(len(sample))
-	if _, err := p.logits(ctx, sample[:min(64, len(sample))]); err != nil { // warm-up
+	if _, err := p.Logits(ctx, sample[:min(64, len(sample))]); err != nil { // warm-up
 		return res, err
 	}
 	start = time.Now()
 	for k := 0; k < len(sample); k += 64 {
-		if _, err := p.logits(ctx, sample[k:min(k+64, len(sample))]); err != nil {
+		if _, err := p.Logits(ctx, sample[k:min(k+64, len(sample))]); err != nil {
 			return res, err
 		}
 	}
@@ -172,7 +168,7 @@ type EndToEnd struct {
 	Peer               string  `json:"peer"`
 	ValidationAccuracy float64 `json:"validation_accuracy"`
 	TestAccuracy       float64 `json:"test_accuracy"`
-	// Seconds is the wall time of the run: for ours, Train from reading the cache to the test
+	// Seconds is the wall time of the run: for ours, sentimentlib.Train from reading the cache to the test
 	// metrics; for the peer, one run at its chosen C (seconds_one_fit), Python's imports included.
 	Seconds float64 `json:"seconds"`
 	// SearchSeconds is the peer's search of C on validation (one vectorization, a fit per C).
@@ -192,14 +188,14 @@ type NBSVMPeerOptions struct {
 // BenchNBSVM trains cfg (the nbsvm preset) into a fresh directory under opts.Work and times it
 // end to end, then runs the scikit-learn NBSVM peer on the same split, exported as text. With
 // opts.Python empty it runs ours alone.
-func BenchNBSVM(ctx context.Context, cfg Config, opts NBSVMPeerOptions, progress io.Writer) (ours, peer *EndToEnd, err error) {
+func BenchNBSVM(ctx context.Context, cfg sentimentlib.Config, opts NBSVMPeerOptions, progress io.Writer) (ours, peer *EndToEnd, err error) {
 	work, err := os.MkdirTemp(opts.Work, "nbsvm-bench-")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer os.RemoveAll(work)
 	start := time.Now()
-	res, err := Train(ctx, cfg, filepath.Join(work, "run"), progress)
+	res, err := sentimentlib.Train(ctx, cfg, filepath.Join(work, "run"), progress)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,11 +207,10 @@ func BenchNBSVM(ctx context.Context, cfg Config, opts NBSVMPeerOptions, progress
 	dir := opts.Dir
 	if dir == "" {
 		dir = filepath.Join(work, "texts")
-		data, err := cfg.Data.load(ctx, false)
+		data, err := cfg.LoadData(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
-		subset(data, cfg)
 		if err := ExportTexts(data, dir); err != nil {
 			return nil, nil, err
 		}

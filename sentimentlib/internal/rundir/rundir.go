@@ -1,0 +1,90 @@
+// Package rundir holds the files of a run directory: atomic writes, JSON files, checkpoints
+// (the variables of a model.Store, with the run's position inside the same file) and the
+// metrics.jsonl log. Training, pretraining, the features' Save and the experiments all write
+// through it.
+package rundir
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// WriteFileAtomic writes data to a temporary file in the same directory, syncs it and renames it
+// over path: readers see the old file or the new one, never a partial one.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON to path, atomically.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, append(b, '\n'))
+}
+
+// ReadJSON reads the JSON file at path into v; a decoding error names the file.
+func ReadJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// Log appends JSON lines to a run's metrics.jsonl.
+type Log struct{ f *os.File }
+
+// OpenLog opens path for appending JSON lines.
+func OpenLog(path string) (*Log, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("metrics log: %w", err)
+	}
+	return &Log{f}, nil
+}
+
+// Line writes v as one JSON line.
+func (l *Log) Line(v any) {
+	b, _ := json.Marshal(v)
+	l.f.Write(append(b, '\n'))
+}
+
+// Close closes the log.
+func (l *Log) Close() error { return l.f.Close() }
+
+// CheckWritable reports a directory the run cannot write into.
+func CheckWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("the output directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

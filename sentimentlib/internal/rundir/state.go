@@ -1,0 +1,116 @@
+package rundir
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Files in a run directory.
+const (
+	ConfigFile     = "config.json"
+	BestCheckpoint = "best.ckpt"     // weights of the best validation evaluation
+	LastCheckpoint = "last.ckpt"     // weights, optimizer state and State of the last evaluation
+	StateFile      = "state.json"    // State of last.ckpt in runs written before it was kept inside
+	MetricsFile    = "metrics.jsonl" // one JSON line per logged step and evaluation
+	ResultsFile    = "results.json"
+)
+
+// State is a run's position: a resumed run continues at the same step, with the same data
+// order and early-stopping state. It is saved inside last.ckpt.
+type State struct {
+	Step, Epoch, BatchInEpoch int
+	Seconds                   float64
+	// The classifier's model selection: the best score so far, its step, and the evaluations
+	// since it last improved.
+	BestScore          float64
+	BestStep, BadEvals int
+}
+
+// Start prepares dir for a run of cfg (C: the run's configuration type): it creates it,
+// checks that it is writable, removes temporary files a killed run left, and reports whether
+// it holds a resumable run of the same configuration (another configuration is an error; what
+// names the command) and, when that run has finished, its results (R: its results type).
+func Start[C, R any](cfg C, dir, what string, progress io.Writer) (resuming bool, done *R, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, nil, fmt.Errorf("%s: cannot create the output directory: %w", what, err)
+	}
+	if err := CheckWritable(dir); err != nil {
+		return false, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	if !exists(filepath.Join(dir, LastCheckpoint)) && !exists(filepath.Join(dir, StateFile)) {
+		return false, nil, nil
+	}
+	var saved C
+	if err := ReadJSON(filepath.Join(dir, ConfigFile), &saved); err != nil {
+		return false, nil, err
+	}
+	a, _ := json.Marshal(saved)
+	b, _ := json.Marshal(cfg)
+	if string(a) != string(b) {
+		return false, nil, fmt.Errorf("%s: %s holds a run with another configuration; use a new --out directory (or delete it)", what, dir)
+	}
+	// A finished run of the same configuration: its results instead of a second run.
+	var res R
+	if ReadJSON(filepath.Join(dir, ResultsFile), &res) == nil {
+		fmt.Fprintf(progress, "already %sed: %s (use another output directory, or delete it, to %s again)\n", what, filepath.Join(dir, ResultsFile), what)
+		return true, &res, nil
+	}
+	return true, nil, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// LastState returns the State of dir's last checkpoint (from state.json for runs written
+// before it was kept inside), and false when there is none.
+func LastState(dir string) (State, bool) {
+	if ck, err := readCheckpoint(filepath.Join(dir, LastCheckpoint)); err == nil && ck.State != nil {
+		return *ck.State, true
+	}
+	var st State
+	return st, ReadJSON(filepath.Join(dir, StateFile), &st) == nil
+}
+
+// TrimLog cuts dir's metrics.jsonl back to the lines of steps up to step: what a run logged
+// after its last checkpoint is logged again when it resumes from it.
+func TrimLog(dir string, step int) error {
+	path := filepath.Join(dir, MetricsFile)
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var kept bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var line struct {
+			Step *int `json:"step"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil || strings.TrimSpace(sc.Text()) == "" {
+			continue // a line cut short by a kill
+		}
+		if line.Step == nil || *line.Step <= step {
+			kept.Write(sc.Bytes())
+			kept.WriteByte('\n')
+		}
+	}
+	if kept.Len() == len(b) {
+		return nil
+	}
+	return WriteFileAtomic(path, kept.Bytes())
+}

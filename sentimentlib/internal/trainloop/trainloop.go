@@ -1,0 +1,217 @@
+// Package trainloop is the one training loop of the project: classifier training and every
+// pretraining run on it. It drives GoMLX's train.Loop over the run's batches and adds what a
+// run directory needs: resuming at the saved step and data position, a NaN guard, the progress
+// line, the metrics.jsonl log, evaluations (every N steps, at each epoch's end, at the last
+// step) followed by the last checkpoint with the run's state inside it, early stopping, and
+// interrupts that leave the last checkpoint to resume from.
+package trainloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+)
+
+// Run describes one run's loop. Name, Dir, Store, Trainer, Batches and Steps are required.
+type Run struct {
+	Name    string // "train" or "pretrain": the command, in messages
+	Dir     string // the run directory
+	Store   *model.Store
+	Trainer *train.Trainer
+	// Batches are the training batches; Make builds the batch of a planned one at a step (the
+	// number of steps already taken), Batches.Make when nil.
+	Batches *batch.Dataset
+	Make    func(p batch.Planned, step int) train.Batch
+	Steps   int // steps in all
+	Epochs  int // shown in the progress line when > 0
+	// Evaluations: every EvalEvery steps (0: never mid-epoch), at each epoch's end when
+	// EvalEachEpoch, and at the last step. Evaluate may update st (the best score) and ends
+	// training early by returning stop; last.ckpt is written after it, with st inside.
+	EvalEvery     int
+	EvalEachEpoch bool
+	Evaluate      func(st *rundir.State, epochDone bool) (stop bool, err error)
+	LossName      string // the progress line's name of the loss ("loss" when empty)
+	Progress      io.Writer
+
+	log *rundir.Log
+}
+
+// Resume restores the store and st from the last checkpoint of the run directory, when it has
+// one, and cuts metrics.jsonl back to its step. It reports whether it resumed.
+func (r *Run) Resume(st *rundir.State) (bool, error) {
+	saved, ok := rundir.LastState(r.Dir)
+	if !ok {
+		return false, nil
+	}
+	if _, err := rundir.LoadCheckpoint(r.Store, filepath.Join(r.Dir, rundir.LastCheckpoint)); err != nil {
+		return false, err
+	}
+	*st = saved
+	fmt.Fprintf(r.progress(), "resuming at step %d (epoch %d, batch %d)\n", st.Step, st.Epoch+1, st.BatchInEpoch)
+	return true, rundir.TrimLog(r.Dir, st.Step)
+}
+
+// Log writes one line to metrics.jsonl (during Loop).
+func (r *Run) Log(v any) {
+	if r.log != nil {
+		r.log.Line(v)
+	}
+}
+
+func (r *Run) progress() io.Writer {
+	if r.Progress == nil {
+		return io.Discard
+	}
+	return r.Progress
+}
+
+var errStop = errors.New("early stop")
+
+// Loop trains from st (a fresh State, or the one Resume restored) to r.Steps.
+func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
+	log, err := rundir.OpenLog(filepath.Join(r.Dir, rundir.MetricsFile))
+	if err != nil {
+		return err
+	}
+	r.log = log
+	defer func() { log.Close(); r.log = nil }()
+	r.Batches.SetPosition(st.Epoch, st.BatchInEpoch)
+	perEpoch := len(r.Batches.Plan(0))
+	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
+	loop := train.NewLoop(r.Trainer)
+	var ema float64
+	loop.OnStep(r.Name, 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
+		loss := float64(tensors.MustCopyFlatData[float32](metrics[0])[0])
+		st.Step++
+		st.Epoch, st.BatchInEpoch = r.Batches.Epoch(), r.Batches.Position()
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return hookError{fmt.Errorf("%s: the loss became %v at step %d: stopping; the last good checkpoint is %s (step %d). Lower the learning rate or check the loss settings",
+				r.Name, loss, st.Step, filepath.Join(r.Dir, rundir.LastCheckpoint), lastStep(r.Dir))}
+		}
+		ema = cmpOrFloat(ema, loss)*0.98 + 0.02*loss
+		if st.Step%10 == 0 || st.Step == 1 {
+			r.report(st, loss, ema, time.Since(start).Seconds())
+		}
+		epochDone := st.BatchInEpoch == perEpoch
+		if epochDone {
+			st.Epoch, st.BatchInEpoch = st.Epoch+1, 0
+		}
+		if !(r.EvalEachEpoch && epochDone) && !(r.EvalEvery > 0 && st.Step%r.EvalEvery == 0) && st.Step != r.Steps {
+			return nil
+		}
+		st.Seconds = time.Since(start).Seconds()
+		stop, err := r.Evaluate(st, epochDone && r.EvalEachEpoch)
+		if err != nil {
+			return hookError{err}
+		}
+		if err := rundir.SaveCheckpointFiltered(r.Store, filepath.Join(r.Dir, rundir.LastCheckpoint), nil, st); err != nil {
+			return hookError{err}
+		}
+		if stop {
+			return errStop
+		}
+		return nil
+	})
+	_, err = loop.RunSteps(&steps{r: r, ctx: ctx, st: st}, r.Steps-st.Step)
+	st.Seconds = time.Since(start).Seconds()
+	switch {
+	case errors.Is(err, errStop):
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: interrupted at step %d; rerun the same command to resume from the last checkpoint (step %d)", r.Name, st.Step, lastStep(r.Dir))
+	case errors.As(err, new(hookError)): // our own message, without train.Loop's wrapping
+		var h hookError
+		errors.As(err, &h)
+		return h.error
+	case err != nil:
+		return fmt.Errorf("%s: step %d: %w", r.Name, st.Step+1, err)
+	}
+	return nil
+}
+
+// hookError is an error of the loop's own step hook, returned as it is.
+type hookError struct{ error }
+
+// report prints the progress line and logs the step.
+func (r *Run) report(st *rundir.State, loss, ema, seconds float64) {
+	epochs := ""
+	if r.Epochs > 0 {
+		epochs = fmt.Sprintf("  epoch %d/%d", st.Epoch+1, r.Epochs)
+	}
+	name := r.LossName
+	if name == "" {
+		name = "loss"
+	}
+	fmt.Fprintf(r.progress(), "\r%s %s %.4f  step %d/%d%s  %.1f steps/s   ", Bar(st.Step, r.Steps), name, ema, st.Step, r.Steps, epochs, float64(st.Step)/max(seconds, 1e-9))
+	r.Log(map[string]any{"type": "train", "step": st.Step, "epoch": st.Epoch + 1, "loss": loss, "loss_ema": ema, "seconds": seconds})
+}
+
+func cmpOrFloat(a, b float64) float64 {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func lastStep(dir string) int {
+	st, _ := rundir.LastState(dir)
+	return st.Step
+}
+
+// Bar is a 20-character progress bar of step out of total.
+func Bar(step, total int) string {
+	const width = 20
+	n := min(width, step*width/max(total, 1))
+	b := []byte("[")
+	for i := range width {
+		if i < n {
+			b = append(b, '=')
+		} else {
+			b = append(b, ' ')
+		}
+	}
+	return string(append(b, ']'))
+}
+
+// steps is the train.Dataset the loop reads: the run's batches, epoch after epoch, each made
+// at the step it trains (the masking of pretraining depends on it), until the context ends.
+type steps struct {
+	r   *Run
+	ctx context.Context
+	st  *rundir.State
+}
+
+func (s *steps) Name() string { return s.r.Batches.Name() }
+
+func (s *steps) Iter() iter.Seq2[train.Batch, error] {
+	return func(yield func(train.Batch, error) bool) {
+		for {
+			for p := range s.r.Batches.IterPlanned() {
+				if err := s.ctx.Err(); err != nil {
+					yield(train.Batch{}, err)
+					return
+				}
+				var b train.Batch
+				if s.r.Make != nil {
+					b = s.r.Make(p, s.st.Step)
+				} else {
+					b = s.r.Batches.Make(p)
+				}
+				if !yield(b, nil) {
+					return
+				}
+			}
+		}
+	}
+}
