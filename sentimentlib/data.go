@@ -1,5 +1,3 @@
-// Package sentimentlib is the face of the project: data preparation, training, evaluation and
-// prediction for binary sentiment classification of IMDB movie reviews with GoMLX.
 package sentimentlib
 
 import (

@@ -1,11 +1,7 @@
 package sentimentlib
 
 import (
-	"cmp"
 	"fmt"
-	"html"
-	"math"
-	"slices"
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -14,27 +10,14 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
+	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
 )
 
-// WordAttribution is one word of a review (WordPiece pieces joined) with its attribution:
-// positive values pushed the prediction towards "positive", negative towards "negative".
-type WordAttribution struct {
-	Word        string  `json:"word"`
-	Attribution float64 `json:"attribution"`
-}
-
-// Explanation is a prediction with the words behind it.
-type Explanation struct {
-	Prediction
-	Words []WordAttribution `json:"words"`
-	// Logit of the review, and BaselineLogit of the review with its token embeddings zeroed:
-	// the attributions add up to (about) Logit - BaselineLogit.
-	Logit         float64 `json:"logit"`
-	BaselineLogit float64 `json:"baseline_logit"`
-	// Truncated: the review was longer than the model reads (max_len tokens, head and tail kept);
-	// Words then skip the middle.
-	Truncated bool `json:"truncated"`
-}
+// The results' types live in package verdict, which the web server imports alone.
+type (
+	WordAttribution = verdict.WordAttribution
+	Explanation     = verdict.Explanation
+)
 
 func (p *Predictor) compileExplain() error {
 	fn, err := smodel.AttributionsFn(p.cfg.Architecture)
@@ -99,7 +82,7 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 		}
 	}
 	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m]), Truncated: len(ids) > p.cfg.MaxLen}
-	e.Prediction = newPrediction(p.probability(e.Logit), !known(ids, p.feat))
+	e.Prediction = verdict.New(p.probability(e.Logit), !known(ids, p.feat))
 	e.Words = p.wordAttributions(text, row, attr)
 	return e, nil
 }
@@ -144,49 +127,4 @@ func (p *Predictor) AttributionMethod() string {
 		return "each n-gram's exact share of the logit, (w + a) r / s, spread evenly over its words"
 	}
 	return "Integrated Gradients on the token embeddings"
-}
-
-// Top returns the k words with the largest attributions towards label ("positive": largest
-// positive values; "negative": most negative).
-func (e *Explanation) Top(label string, k int) []WordAttribution {
-	sign := 1.0
-	if label == "negative" {
-		sign = -1
-	}
-	var out []WordAttribution
-	for _, w := range e.Words {
-		if sign*w.Attribution > 0 {
-			out = append(out, w)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b WordAttribution) int { return cmp.Compare(sign*b.Attribution, sign*a.Attribution) })
-	return out[:min(k, len(out))]
-}
-
-// HTML renders the words as highlighted text: green for words that pushed towards positive,
-// red towards negative, the opacity proportional to the attribution (scaled by the largest).
-func (e *Explanation) HTML() string {
-	scale := 0.0
-	for _, w := range e.Words {
-		scale = math.Max(scale, math.Abs(w.Attribution))
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<div style="font-family:sans-serif;line-height:1.9"><div><b>%s</b> (p(positive) = %.3f)</div><div>`, e.Label, e.Probability)
-	for _, w := range e.Words {
-		alpha := 0.0
-		if scale > 0 {
-			alpha = math.Abs(w.Attribution) / scale
-		}
-		color := "0,158,115" // green
-		if w.Attribution < 0 {
-			color = "213,94,0" // vermillion
-		}
-		fmt.Fprintf(&b, `<span title="%+.4f" style="background:rgba(%s,%.2f);padding:1px 2px;border-radius:3px">%s</span> `,
-			w.Attribution, color, 0.85*alpha, html.EscapeString(w.Word))
-	}
-	if e.Truncated {
-		b.WriteString(`<div><i>(long review: the model reads its beginning and end only)</i></div>`)
-	}
-	b.WriteString(`</div></div>`)
-	return b.String()
 }

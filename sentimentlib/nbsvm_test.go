@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
@@ -233,7 +234,7 @@ func TestNBSVMResumeGivesTheSameRun(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := Train(ctx, cfg, dir, &cancelAfter{marker: "epoch 2/3", cancel: cancel}); err == nil {
+	if _, err := Train(ctx, cfg, dir, &testkit.CancelAfter{Marker: "epoch 2/3", Cancel: cancel}); err == nil {
 		t.Fatal("the interrupted run should report the interruption")
 	}
 	resumed, err := Train(context.Background(), cfg, dir, nil)

@@ -18,17 +18,11 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
 )
 
-// Prediction for one review.
-type Prediction struct {
-	Label       string  `json:"label"`       // "positive" or "negative"
-	Probability float64 `json:"probability"` // probability that the review is positive
-	// Unknown: the review holds nothing the model knows (no vocabulary n-gram for nbsvm; no
-	// token but [UNK] for the tokenizer's models, an empty review included), so the
-	// probability is the model's prior: its bias alone for the linear models.
-	Unknown bool `json:"unknown,omitempty"`
-}
+// Prediction for one review (package verdict).
+type Prediction = verdict.Prediction
 
 // Predictor classifies reviews with a trained model (features + weights). It is safe for
 // concurrent use.
@@ -80,6 +74,9 @@ func Load(dir string) (*Predictor, error) {
 
 // Config returns the training configuration of the model.
 func (p *Predictor) Config() Config { return p.cfg }
+
+// Architecture is the model's architecture (config.json's "architecture").
+func (p *Predictor) Architecture() string { return p.cfg.Architecture }
 
 // Backend names the GoMLX backend the predictor runs on.
 func (p *Predictor) Backend() string { return p.backend.Name() }
@@ -197,18 +194,9 @@ func (p *Predictor) Predict(texts []string) ([]Prediction, error) {
 	}
 	out := make([]Prediction, len(texts))
 	for i, pr := range probs {
-		out[i] = newPrediction(pr, !known(ids[i], p.feat))
+		out[i] = verdict.New(pr, !known(ids[i], p.feat))
 	}
 	return out, nil
-}
-
-// newPrediction labels a probability of the positive class.
-func newPrediction(probability float64, unknown bool) Prediction {
-	pr := Prediction{Label: "negative", Probability: probability, Unknown: unknown}
-	if probability >= 0.5 {
-		pr.Label = "positive"
-	}
-	return pr
 }
 
 // Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the

@@ -69,16 +69,13 @@ type PretrainConfig struct {
 }
 
 // pretrainPresets: "cpu" is the encoder of the default classifier preset (so fine-tuning it
-// costs what training the default costs): 3,000 steps of 32 pieces (about 1.3 passes over the
-// 21 million tokens of the training and unlabeled reviews), under an hour on 2 CPU cores. The
+// costs what training the default costs), sized to run in under an hour on 2 CPU cores; its
 // vocabulary is 16,000 rather than the classifier's 30,000 because the MLM output layer, one
-// row per vocabulary entry at every masked token, costs several times the encoder. "gpu" is a
-// 4-layer, 256-wide encoder for an accelerator, the shape of the "gpu" classifier preset:
-// 2,500 steps of 64 pieces padded to one length (one compiled shape), about 2.5 minutes on an
-// H100 (results/gpu-h100), sized to the 15 minutes of GPU time that run had; raise --steps
-// where more is available. "cpu-contrastive" is "cpu" trained on the contrastive halves alone
-// (contrastive_weight 1, no_mlm): without the vocabulary projection a step costs about a third,
-// so it runs 5,000 steps in about half an hour.
+// row per vocabulary entry at every masked token, costs several times the encoder. "gpu" is the
+// 4-layer, 256-wide encoder of the "gpu" classifier preset, for an accelerator, its pieces
+// padded to one length (one compiled shape); raise --steps where GPU time allows.
+// "cpu-contrastive" is "cpu" trained on the contrastive halves alone (contrastive_weight 1,
+// no_mlm): without the vocabulary projection a step costs less, so it runs more of them.
 var pretrainPresets = map[string]PretrainConfig{
 	"cpu": {EncoderConfig: EncoderConfig{Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, MaxLen: 768, AttentionWindow: 64}, Dropout: 0.1,
 		MaskRate: 0.15, WholeWord: true, Steps: 3000, HeldOut: 1000, Data: DataConfig{VocabSize: 16000},

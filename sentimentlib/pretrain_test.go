@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 )
 
 // tinyPretrain pretrains in a second or two on the fixture.
@@ -82,7 +83,7 @@ func TestPretrainResumeAndInit(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = Pretrain(ctx, cfg, dir, &cancelAfter{marker: "step 20/30", cancel: cancel})
+	_, err = Pretrain(ctx, cfg, dir, &testkit.CancelAfter{Marker: "step 20/30", Cancel: cancel})
 	if err == nil || !strings.Contains(err.Error(), "rerun the same command to resume") {
 		t.Fatalf("interrupted pretraining: %v", err)
 	}

@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
@@ -254,38 +254,6 @@ func checkExplain(t *testing.T, dir string) {
 	if !strings.Contains(html, ">wonderful</span>") {
 		t.Errorf("HTML: %s", html)
 	}
-	crafted := (&Explanation{Words: []WordAttribution{{"<b>", 0.5}, {"bad", -1}}}).HTML()
-	if !strings.Contains(crafted, ">&lt;b&gt;</span>") || !strings.Contains(crafted, "rgba(213,94,0,0.85)") || !strings.Contains(crafted, "rgba(0,158,115,0.42)") {
-		t.Errorf("crafted HTML (escaping, colour scale): %s", crafted)
-	}
-	for _, label := range []string{"positive", "negative"} {
-		top := e.Top(label, 3)
-		for i := 1; i < len(top); i++ {
-			if (label == "positive") != (top[i-1].Attribution >= top[i].Attribution) {
-				t.Errorf("Top(%s) not ordered: %+v", label, top)
-			}
-		}
-	}
-}
-
-// cancelAfter cancels a context once the progress output has shown `marker` (after the first
-// `after`, when set).
-type cancelAfter struct {
-	marker, after string
-	cancel        context.CancelFunc
-	mu            sync.Mutex
-	seen          []byte
-}
-
-func (c *cancelAfter) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seen = append(c.seen, p...)
-	s := string(c.seen)
-	if i := strings.Index(s, c.after); c.cancel != nil && i >= 0 && strings.Contains(s[i:], c.marker) {
-		c.cancel()
-	}
-	return len(p), nil
 }
 
 // TestSameSeedSameRun: two runs with one seed give identical metrics (go backend); another seed
@@ -322,7 +290,7 @@ func TestResumeGivesTheSameRun(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	// Interrupt during epoch 2, after the epoch-1 checkpoint.
-	_, err = Train(ctx, cfg, dir, &cancelAfter{marker: "epoch 2/3", cancel: cancel})
+	_, err = Train(ctx, cfg, dir, &testkit.CancelAfter{Marker: "epoch 2/3", Cancel: cancel})
 	if err == nil {
 		t.Fatal("the interrupted run should report the interruption")
 	}

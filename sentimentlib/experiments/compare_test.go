@@ -10,6 +10,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 )
 
@@ -33,7 +34,7 @@ func TestCompareResumesPartialGrid(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := tinyGrid(t, dir)
-	opts.Progress = &cancelAfter{after: "[3/4]", marker: "epoch 2/3", cancel: cancel}
+	opts.Progress = &testkit.CancelAfter{After: "[3/4]", Marker: "epoch 2/3", Cancel: cancel}
 	if _, err := Compare(ctx, opts); err == nil || !strings.Contains(err.Error(), "rerun the same command to resume the grid") {
 		t.Fatalf("interrupted grid: err %v, want the resume hint", err)
 	}

@@ -1,9 +1,6 @@
 package experiments
 
 import (
-	"context"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
@@ -34,24 +31,4 @@ func tinyNBSVM(t testing.TB) sentimentlib.Config {
 	cfg.Epochs, cfg.BatchSize, cfg.MaxLen, cfg.HeadTokens = 3, 16, 512, 512
 	cfg.NBSVM.MaxFeatures = 20_000
 	return cfg
-}
-
-// cancelAfter cancels a context once the progress output has shown `marker` (after the first
-// `after`, when set).
-type cancelAfter struct {
-	marker, after string
-	cancel        context.CancelFunc
-	mu            sync.Mutex
-	seen          []byte
-}
-
-func (c *cancelAfter) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seen = append(c.seen, p...)
-	s := string(c.seen)
-	if i := strings.Index(s, c.after); c.cancel != nil && i >= 0 && strings.Contains(s[i:], c.marker) {
-		c.cancel()
-	}
-	return len(p), nil
 }

@@ -536,23 +536,35 @@ func TestHalvesContrastive(t *testing.T) {
 		}
 		return m + math.Log(sum) - logits[i], best
 	}
-	var want, hits float64
+	// Pieces 0 and 2 share their second half, so a first half can tie between them: a tie
+	// within float32 noise may go either way.
+	var want, hitsMin, hitsMax float64
 	for i := range B {
 		if !valid[i] {
 			continue
 		}
-		n1, best := ce(i, func(j int) float64 { return dot(row(z1, i), row(z2, j)) / ContrastiveTemperature })
+		sim1 := func(j int) float64 { return dot(row(z1, i), row(z2, j)) / ContrastiveTemperature }
+		n1, best := ce(i, sim1)
 		n2, _ := ce(i, func(j int) float64 { return dot(row(z2, i), row(z1, j)) / ContrastiveTemperature })
 		want += (n1 + n2) / 8
-		if best == i {
-			hits++
+		if top := sim1(best); math.Abs(sim1(i)-top) < 1e-4 { // i ranks first, maybe tied
+			hitsMax++
+			rivals := 0
+			for j := range B {
+				if j != i && valid[j] && math.Abs(sim1(j)-top) < 1e-4 {
+					rivals++
+				}
+			}
+			if rivals == 0 {
+				hitsMin++
+			}
 		}
 		if norm := dot(row(z1, i), row(z1, i)); math.Abs(norm-1) > 1e-5 {
 			t.Errorf("piece %d: |z1|² = %v, want 1", i, norm)
 		}
 	}
-	if count != 4 || float64(correct) != hits || math.Abs(loss-want) > 1e-4 {
-		t.Errorf("loss %v, hits %v, count %v; host: %v, %v, 4", loss, correct, count, want, hits)
+	if count != 4 || float64(correct) < hitsMin || float64(correct) > hitsMax || math.Abs(loss-want) > 1e-4 {
+		t.Errorf("loss %v, hits %v, count %v; host: %v, %v to %v (ties), 4", loss, correct, count, want, hitsMin, hitsMax)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
 )
 
 // Limits of the API.
@@ -27,7 +27,7 @@ const (
 var static embed.FS
 
 // Request is the body of POST /api/predict: one text or a batch, and whether to return word
-// attributions (Integrated Gradients, as Predictor.Explain computes them).
+// attributions (as the model's Explain computes them).
 type Request struct {
 	Text    string   `json:"text,omitempty"`
 	Texts   []string `json:"texts,omitempty"`
@@ -36,10 +36,10 @@ type Request struct {
 
 // Result is one text's prediction.
 type Result struct {
-	Label       string                         `json:"label"`
-	Probability float64                        `json:"probability"`
-	Words       []sentimentlib.WordAttribution `json:"words,omitempty"`
-	Truncated   bool                           `json:"truncated,omitempty"`
+	Label       string                    `json:"label"`
+	Probability float64                   `json:"probability"`
+	Words       []verdict.WordAttribution `json:"words,omitempty"`
+	Truncated   bool                      `json:"truncated,omitempty"`
 	// Unknown: the text holds nothing the model knows; the probability is its prior.
 	Unknown bool `json:"unknown,omitempty"`
 }
@@ -51,14 +51,24 @@ type Response struct {
 	Attribution string `json:"attribution,omitempty"`
 }
 
+// Model is what the server serves: a trained model's predictions and explanations
+// (*sentimentlib.Predictor is one).
+type Model interface {
+	Predict(texts []string) ([]verdict.Prediction, error)
+	Explain(text string) (*verdict.Explanation, error)
+	AttributionMethod() string // how Explain attributes, for the demo page
+	Architecture() string
+	Temperature() float64
+}
+
 // Server serves one model.
 type Server struct {
-	p     *sentimentlib.Predictor
+	p     Model
 	model string // shown by /healthz
 }
 
-// New returns a server for a loaded predictor; model names it in /healthz.
-func New(p *sentimentlib.Predictor, model string) *Server { return &Server{p: p, model: model} }
+// New returns a server for a loaded model; name names it in /healthz.
+func New(p Model, name string) *Server { return &Server{p: p, model: name} }
 
 // Handler routes /, /api/predict and /healthz.
 func (s *Server) Handler() http.Handler {
@@ -98,7 +108,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "model": s.model,
-		"architecture": s.p.Config().Architecture, "temperature": s.p.Temperature()})
+		"architecture": s.p.Architecture(), "temperature": s.p.Temperature()})
 }
 
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
