@@ -1,6 +1,7 @@
 package sentimentlib
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -19,16 +20,22 @@ type (
 	Explanation     = verdict.Explanation
 )
 
-func (p *Predictor) compileExplain() error {
+// explainExecutor returns the attributions' executor, built on first use.
+func (p *Predictor) explainExecutor() (*model.Exec, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.explainExec != nil {
+		return p.explainExec, nil
+	}
 	fn, err := smodel.AttributionsFn(p.cfg.Architecture)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.explainExec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens, alphas *Node) []*Node {
 		logits, attr := fn(scope.In("model"), tokens, alphas)
 		return []*Node{logits, attr}
 	})
-	return err
+	return p.explainExec, err
 }
 
 // IntegrationSteps is the number of points of the Integrated Gradients path in Explain.
@@ -43,6 +50,14 @@ const IntegrationSteps = 32
 // batch. For nbsvm, whose logit is a sum over n-grams, the same path gives each n-gram's exact
 // share, spread over its words, and the baseline is the bias.
 func (p *Predictor) Explain(text string) (*Explanation, error) {
+	return p.ExplainContext(context.Background(), text)
+}
+
+// ExplainContext is Explain, not started when ctx has ended.
+func (p *Predictor) ExplainContext(ctx context.Context, text string) (*Explanation, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ids := p.feat.Encode(text)
 	opts := p.cfg.BatchOptions(false)
 	opts.BatchSize = 1
@@ -61,15 +76,13 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 		alphas[k] = (float32(k) + 0.5) / float32(m)
 	}
 	alphas[m], alphas[m+1] = 0, 1
-	p.mu.Lock()
-	if p.explainExec == nil {
-		if err := p.compileExplain(); err != nil {
-			p.mu.Unlock()
-			return nil, err
-		}
+	exec, err := p.explainExecutor()
+	if err != nil {
+		return nil, err
 	}
-	res, err := p.explainExec.Exec(tensors.FromFlatDataAndDimensions(tokens, m+2, L), alphas)
-	p.mu.Unlock()
+	p.mu.RLock()
+	res, err := exec.Exec(tensors.FromFlatDataAndDimensions(tokens, m+2, L), alphas)
+	p.mu.RUnlock()
 	if err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
@@ -81,8 +94,8 @@ func (p *Predictor) Explain(text string) (*Explanation, error) {
 			attr[i] += float64(all[k*L+i]) / float64(m)
 		}
 	}
-	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m]), Truncated: len(ids) > p.cfg.MaxLen}
-	e.Prediction = verdict.New(p.probability(e.Logit), !known(ids, p.feat))
+	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m])}
+	e.Prediction = verdict.New(p.probability(e.Logit), !known(ids, p.feat), p.truncated(ids))
 	e.Words = p.wordAttributions(text, row, attr)
 	return e, nil
 }

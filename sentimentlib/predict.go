@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -25,7 +28,7 @@ import (
 type Prediction = verdict.Prediction
 
 // Predictor classifies reviews with a trained model (features + weights). It is safe for
-// concurrent use.
+// concurrent use: predictions and explanations run side by side.
 type Predictor struct {
 	cfg     Config
 	feat    Features
@@ -36,15 +39,21 @@ type Predictor struct {
 	explainExec *model.Exec
 	// temperature divides the logits before the sigmoid (calibration.json; 1 without it).
 	temperature float64
-	mu          sync.Mutex
+	// mu guards the executors: held to read by every call that runs one, to write while they
+	// are rebuilt.
+	mu sync.RWMutex
 }
 
 // Load reads a model directory written by Train: config.json, the features (tokenizer.json,
-// or ngrams.json for nbsvm) and the best checkpoint.
+// or ngrams.json for nbsvm) and the best checkpoint. It refuses a directory whose files do not
+// fit each other or whose weights are not all finite, with an error that names the file.
 func Load(dir string) (*Predictor, error) {
 	var cfg Config
 	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
 		return nil, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("load %s: %s: %w", dir, filepath.Join(dir, ConfigFile), err)
 	}
 	feat, err := loadFeatures(dir, cfg)
 	if err != nil {
@@ -69,7 +78,49 @@ func Load(dir string) (*Predictor, error) {
 	} else if !os.IsNotExist(errors.Unwrap(err)) {
 		return nil, err
 	}
-	return p, p.compile()
+	return p, p.check(dir)
+}
+
+// reuseShape finds GoMLX's report of a variable whose shape is not the one the graph asks for.
+var reuseShape = regexp.MustCompile(`reuse variable "([^"]+)", but with different shape from original: previous shape=\(\w+\)(\[[^\]]*\]), requested shape=\(\w+\)(\[[^\]]*\])`)
+
+// check runs the model once, on a review of one id, so that a config.json, features and
+// checkpoint that do not fit each other fail now rather than on every prediction; it also
+// refuses a checkpoint that lacks a variable the model needs (which would start at random) and
+// weights that are not finite.
+func (p *Predictor) check(dir string) error {
+	loaded := map[string]bool{}
+	for v := range p.store.IterVariables() {
+		loaded[v.Path()] = true
+	}
+	if err := p.compile(); err != nil {
+		return err
+	}
+	files := fmt.Sprintf("%s, %s and %s", ConfigFile, featuresFile(p.cfg), BestCheckpoint)
+	logits, err := p.logits(context.Background(), [][]int32{{1}})
+	if err != nil {
+		cause := err.Error()
+		if m := reuseShape.FindStringSubmatch(cause); m != nil {
+			cause = fmt.Sprintf("%s has shape %s in the checkpoint, the configuration makes it %s", m[1], m[2], m[3])
+		}
+		return fmt.Errorf("load %s: %s do not fit each other (%s): they come from different runs; copy a run directory whole", dir, files, cause)
+	}
+	for v := range p.store.IterVariables() {
+		if !loaded[v.Path()] {
+			return fmt.Errorf("load %s: %s lacks the variable %s that %s asks for: they come from different runs", dir, filepath.Join(dir, BestCheckpoint), v.Path(), ConfigFile)
+		}
+		t, err := v.Value()
+		if err != nil {
+			return err
+		}
+		if t.DType() == dtypes.Float32 && slices.ContainsFunc(tensors.MustCopyFlatData[float32](t), func(x float32) bool { return math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) }) {
+			return fmt.Errorf("load %s: %s holds weights that are not finite (variable %s): the run diverged; retrain it (a lower learning rate)", dir, filepath.Join(dir, BestCheckpoint), v.Path())
+		}
+	}
+	if math.IsNaN(logits[0]) || math.IsInf(logits[0], 0) {
+		return fmt.Errorf("load %s: the model's output is %v", dir, logits[0])
+	}
+	return nil
 }
 
 // Config returns the training configuration of the model.
@@ -101,15 +152,19 @@ func known(ids []int32, f Features) bool {
 	return len(ids) > 0
 }
 
+// compile (re)builds the inference executor; the explanation one is rebuilt on the next
+// Explain.
 func (p *Predictor) compile() error {
 	fn, err := graphFn(p.cfg)
 	if err != nil {
 		return err
 	}
-	p.exec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
+	exec, err := model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
 		return fn(scope, tokens) // logits; the host applies the temperature and the sigmoid
 	})
-	p.explainExec = nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.exec, p.explainExec = exec, nil
 	return err
 }
 
@@ -134,11 +189,7 @@ func (p *Predictor) Logits(ctx context.Context, ids [][]int32) ([]float64, error
 // Sync rebuilds the inference executor, so that it sees weights a trainer sharing the
 // predictor's store (NewTraining) has changed since: a cached executor was seen returning the
 // values of its first run (GoMLX v0.28.16, go backend).
-func (p *Predictor) Sync() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.compile()
-}
+func (p *Predictor) Sync() error { return p.compile() }
 
 // logits returns the model's logits for encoded reviews, batched by length bucket.
 func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error) {
@@ -152,10 +203,10 @@ func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error
 		return nil, err
 	}
 	out := make([]float64, len(ids))
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	for _, planned := range ds.Plan(0) {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil { // cancelled between batches
 			return nil, err
 		}
 		b := ds.Make(planned)
@@ -187,16 +238,30 @@ func predictBatchSize(n, full int) int {
 // Predict classifies texts. Texts with nothing the model knows, empty ones included, get the
 // model's prior and say so (Prediction.Unknown).
 func (p *Predictor) Predict(texts []string) ([]Prediction, error) {
+	return p.PredictContext(context.Background(), texts)
+}
+
+// PredictContext is Predict, stopped between batches when ctx ends.
+func (p *Predictor) PredictContext(ctx context.Context, texts []string) ([]Prediction, error) {
 	ids := p.feat.EncodeAll(texts)
-	probs, err := p.probabilities(context.Background(), ids)
+	probs, err := p.probabilities(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Prediction, len(texts))
 	for i, pr := range probs {
-		out[i] = verdict.New(pr, !known(ids[i], p.feat))
+		out[i] = verdict.New(pr, !known(ids[i], p.feat), p.truncated(ids[i]))
 	}
 	return out, nil
+}
+
+// truncated reports encoded ids longer than the model reads.
+func (p *Predictor) truncated(ids []int32) bool {
+	limit := p.cfg.MaxLen
+	if p.cfg.Pooling == "cls" {
+		limit-- // the [CLS] token takes one place
+	}
+	return len(ids) > limit
 }
 
 // Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the

@@ -106,3 +106,72 @@ func TestKilledTrainingResumes(t *testing.T) {
 		t.Errorf("resumed run ended at step %d, an uninterrupted one ends at %d", res.Steps, want)
 	}
 }
+
+// TestKillAtEveryWritePoint stops a training run at each of its write points in turn (before
+// and after each atomic rename, around each metrics.jsonl line), reruns the command, and
+// checks that the resumed run ends exactly as an uninterrupted one: the same metrics bit for bit,
+// the same metrics.jsonl (times aside), and no temporary file left.
+func TestKillAtEveryWritePoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the training command some ninety times; -short skips it")
+	}
+	args := func(dir string) []string {
+		return []string{"train", "--quick", "--hf-cache", "../../data/hf-cache", "--out", dir,
+			"--set", "data.vocab_size=2000", "--set", "model_dim=16", "--set", "ffn_dim=32", "--set", "max_len=64",
+			"--set", "head_tokens=16", "--set", "batch_size=16", "--set", "epochs=2", "--set", "patience=0", "--set", "eval_every_steps=7"}
+	}
+	run := func(dir string, env ...string) (int, string) {
+		cmd := exec.Command(os.Args[0], args(dir)...)
+		cmd.Env = append(append(os.Environ(), "SENTIMENT_AS_MAIN=1", "HF_HUB_OFFLINE=1"), env...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if e, ok := err.(*exec.ExitError); ok {
+			return e.ExitCode(), out.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String()
+	}
+	// What a run leaves: its metrics, and its log without the times.
+	outcome := func(dir string) (string, string) {
+		var res sentimentlib.Results
+		b, err := os.ReadFile(filepath.Join(dir, sentimentlib.ResultsFile))
+		if err != nil || json.Unmarshal(b, &res) != nil {
+			t.Fatalf("%s: no results: %v", dir, err)
+		}
+		m, _ := json.Marshal([]any{res.Validation, res.Test, res.Steps, res.BestStep})
+		log, _ := os.ReadFile(filepath.Join(dir, sentimentlib.MetricsFile))
+		return string(m), regexp.MustCompile(`"seconds":[0-9.e+-]+`).ReplaceAllString(string(log), "")
+	}
+	ref := t.TempDir()
+	countFile := filepath.Join(t.TempDir(), "points")
+	if code, out := run(ref, "SENTIMENT_FAULT_COUNT="+countFile); code != 0 {
+		t.Fatalf("reference run: exit %d\n%s", code, out)
+	}
+	wantMetrics, wantLog := outcome(ref)
+	b, _ := os.ReadFile(countFile)
+	points, _ := strconv.Atoi(string(b))
+	if points < 20 {
+		t.Fatalf("%d write points: the test cannot tell much", points)
+	}
+	for k := 1; k <= points; k++ {
+		dir := t.TempDir()
+		if code, out := run(dir, "SENTIMENT_FAULT_AT="+strconv.Itoa(k)); code != 86 {
+			t.Fatalf("point %d of %d: exit %d, want the fault's 86\n%s", k, points, code, out)
+		}
+		if code, out := run(dir); code != 0 {
+			t.Fatalf("point %d: the rerun failed (exit %d)\n%s", k, code, out)
+		}
+		gotMetrics, gotLog := outcome(dir)
+		if gotMetrics != wantMetrics {
+			t.Errorf("stopped at write point %d of %d, then resumed: metrics %s, uninterrupted %s", k, points, gotMetrics, wantMetrics)
+		}
+		if gotLog != wantLog {
+			t.Errorf("stopped at write point %d of %d: metrics.jsonl differs from the uninterrupted run's:\n%s\nwant\n%s", k, points, gotLog, wantLog)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*")); len(left) > 0 {
+			t.Errorf("stopped at write point %d: temporary files left: %v", k, left)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
 	"github.com/sentiment-go/sentiment/sentimentlib/experiments"
@@ -680,6 +682,11 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if len(texts) == 0 {
 		return fmt.Errorf("predict: give review texts as arguments, or - to read one per line from stdin")
 	}
+	for i, t := range texts {
+		if !tokenize.Readable(t) {
+			return fmt.Errorf("predict: review %d (%q) has no readable words (no letter or digit): there is nothing to judge", i+1, truncate(t, 40))
+		}
+	}
 	p, err := sentimentlib.Load(*dir)
 	if err != nil {
 		return err
@@ -690,7 +697,10 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	for i, pr := range preds {
 		if *asJSON {
-			line := map[string]any{"text": texts[i], "label": pr.Label, "probability": pr.Probability}
+			if math.IsNaN(pr.Probability) {
+				return fmt.Errorf("predict: review %d: the model's probability is not a number: the model is broken; retrain it", i+1)
+			}
+			line := map[string]any{"text": texts[i], "label": pr.Label, "probability": pr.Probability, "truncated": pr.Truncated}
 			if pr.Unknown {
 				line["unknown"] = true
 			}
@@ -698,9 +708,14 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			fmt.Fprintln(stdout, string(b))
 			continue
 		}
+		if math.IsNaN(pr.Probability) {
+			return fmt.Errorf("predict: review %d: the model's probability is not a number: the model is broken; retrain it", i+1)
+		}
 		note := ""
 		if pr.Unknown {
 			note = "  (no word the model knows: its prior alone)"
+		} else if pr.Truncated {
+			note = "  (long: the model read its beginning and end)"
 		}
 		fmt.Fprintf(stdout, "%-8s p(positive)=%.3f  %s%s\n", pr.Label, pr.Probability, truncate(texts[i], 70), note)
 	}

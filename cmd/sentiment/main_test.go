@@ -409,6 +409,11 @@ func TestNBSVMCommands(t *testing.T) {
 	if err := run(ctx, []string{"calibrate", "--model", dir, "--hf-cache", fixture}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
+	for _, unreadable := range []string{"<br /><br />", "😀😀", "!!!"} {
+		if err := run(ctx, []string{"predict", "--model", dir, "fine", unreadable}, &out, &errb); err == nil || !strings.Contains(err.Error(), "review 2") || !strings.Contains(err.Error(), "no readable words") {
+			t.Errorf("predict %q: %v, want an error naming review 2", unreadable, err)
+		}
+	}
 	if err := run(ctx, []string{"bench", "--peer", "sklearn"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "torch or nbsvm") {
 		t.Errorf("bench --peer sklearn: %v", err)
 	}

@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,4 +120,100 @@ func BenchmarkServerLoad(b *testing.B) {
 	if r.errors > 0 {
 		b.Errorf("%d of %d requests failed", r.errors, b.N)
 	}
+}
+
+// BenchmarkExplainFlood measures plain predictions while explanations flood the server: 16
+// clients send explain requests of 16 long reviews, again and again, while 32 other clients
+// send b.N single-review predictions. It reports the predictions' p50 and p99 latency and
+// errors (which must be 0), the explain requests served and refused (503, the pool full), and,
+// after the flood, how long the server keeps working once 16 explain clients give up after
+// 200 ms: the time until /healthz reports no work in progress. LOAD_MODEL=DIR serves a real
+// model:
+//
+//	LOAD_MODEL=runs/default-seed1 go test ./sentimentlib/server -run '^$' -bench ExplainFlood -benchtime 1000x
+func BenchmarkExplainFlood(b *testing.B) {
+	srv := serverFromEnv(b, "LOAD_MODEL")
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	transport := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: time.Minute}
+	long := strings.Repeat("The first half is brilliant, the cast superb, then it falls apart: a lazy, predictable ending ruins everything I liked. ", 30)
+	explainBody, _ := json.Marshal(Request{Texts: slices.Repeat([]string{long}, MaxExplainTexts), Explain: true})
+	post := func(c *http.Client, body []byte) (int, error) {
+		resp, err := c.Post(ts.URL+"/api/predict", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	post(client, explainBody) // compile the shapes first
+	post(client, []byte(`{"text": "A fine film."}`))
+	b.ResetTimer()
+	var stop atomic.Bool
+	var served, refused, explainErrors atomic.Int64
+	var flood sync.WaitGroup
+	for range 16 {
+		flood.Go(func() {
+			for !stop.Load() {
+				switch code, err := post(client, explainBody); {
+				case err == nil && code == 200:
+					served.Add(1)
+				case err == nil && code == http.StatusServiceUnavailable:
+					refused.Add(1)
+					time.Sleep(100 * time.Millisecond)
+				default:
+					explainErrors.Add(1)
+				}
+			}
+		})
+	}
+	var next, errs atomic.Int64
+	latencies := make([]time.Duration, b.N)
+	var preds sync.WaitGroup
+	reviews := []string{"A wonderful film.", "Dull and far too long.", "The cast is superb but the plot is thin.", "I want my money back."}
+	for range 32 {
+		preds.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				t0 := time.Now()
+				code, err := post(client, fmt.Appendf(nil, `{"text": %q}`, reviews[i%len(reviews)]))
+				latencies[i] = time.Since(t0)
+				if err != nil || code != 200 {
+					errs.Add(1)
+				}
+			}
+		})
+	}
+	preds.Wait()
+	stop.Store(true)
+	flood.Wait()
+	b.StopTimer()
+	slices.Sort(latencies)
+	b.ReportMetric(float64(latencies[b.N/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(latencies[min(b.N-1, b.N*99/100)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(errs.Load()), "errors")
+	b.ReportMetric(float64(served.Load()), "explains-served")
+	b.ReportMetric(float64(refused.Load()), "explains-503")
+	b.ReportMetric(float64(explainErrors.Load()), "explain-errors")
+	if errs.Load() > 0 || explainErrors.Load() > 0 {
+		b.Errorf("%d predictions and %d explain requests failed", errs.Load(), explainErrors.Load())
+	}
+	// Abandoned work: explain clients that give up after 200 ms.
+	impatient := &http.Client{Transport: &http.Transport{}, Timeout: 200 * time.Millisecond}
+	var gone sync.WaitGroup
+	for range 16 {
+		gone.Go(func() { post(impatient, explainBody) })
+	}
+	gone.Wait()
+	left := time.Now()
+	for srv.working.Load() > 0 && time.Since(left) < time.Minute {
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.ReportMetric(time.Since(left).Seconds(), "abandoned-stop-s")
 }

@@ -4,15 +4,19 @@
 package server
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
 )
 
@@ -21,6 +25,8 @@ const (
 	MaxBodyBytes    = 64 << 10 // larger bodies get 413
 	MaxTexts        = 64       // texts per request
 	MaxExplainTexts = 16       // texts per request when attributions are asked for
+	// RequestBudget is the time a request may take; past it the work stops and the answer is 503.
+	RequestBudget = 20 * time.Second
 )
 
 //go:embed static/index.html
@@ -39,7 +45,7 @@ type Result struct {
 	Label       string                    `json:"label"`
 	Probability float64                   `json:"probability"`
 	Words       []verdict.WordAttribution `json:"words,omitempty"`
-	Truncated   bool                      `json:"truncated,omitempty"`
+	Truncated   bool                      `json:"truncated"`
 	// Unknown: the text holds nothing the model knows; the probability is its prior.
 	Unknown bool `json:"unknown,omitempty"`
 }
@@ -51,24 +57,34 @@ type Response struct {
 	Attribution string `json:"attribution,omitempty"`
 }
 
-// Model is what the server serves: a trained model's predictions and explanations
-// (*sentimentlib.Predictor is one).
+// Model is what the server serves: a trained model's predictions and explanations, stopped
+// when their context ends (*sentimentlib.Predictor is one).
 type Model interface {
-	Predict(texts []string) ([]verdict.Prediction, error)
-	Explain(text string) (*verdict.Explanation, error)
+	PredictContext(ctx context.Context, texts []string) ([]verdict.Prediction, error)
+	ExplainContext(ctx context.Context, text string) (*verdict.Explanation, error)
 	AttributionMethod() string // how Explain attributes, for the demo page
 	Architecture() string
 	Temperature() float64
 }
 
-// Server serves one model.
+// Server serves one model. Explanations, each some thirty forward passes, run in a bounded
+// pool (ExplainWorkers at a time; a request that finds it full gets 503 with Retry-After), so
+// that plain predictions keep their latency while explanations flood in.
 type Server struct {
-	p     Model
-	model string // shown by /healthz
+	p       Model
+	model   string // shown by /healthz
+	explain chan struct{}
+	// working counts the requests doing model work now (/healthz's "working").
+	working atomic.Int64
 }
 
+// ExplainWorkers is how many explain requests run at once: half the CPUs, at least one.
+var ExplainWorkers = max(1, runtime.NumCPU()/2)
+
 // New returns a server for a loaded model; name names it in /healthz.
-func New(p Model, name string) *Server { return &Server{p: p, model: name} }
+func New(p Model, name string) *Server {
+	return &Server{p: p, model: name, explain: make(chan struct{}, ExplainWorkers)}
+}
 
 // Handler routes /, /api/predict and /healthz.
 func (s *Server) Handler() http.Handler {
@@ -108,7 +124,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "model": s.model,
-		"architecture": s.p.Architecture(), "temperature": s.p.Temperature()})
+		"architecture": s.p.Architecture(), "temperature": s.p.Temperature(), "working": s.working.Load()})
 }
 
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
@@ -126,28 +142,52 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 	if req.Text != "" {
 		texts = append([]string{req.Text}, texts...)
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), RequestBudget)
+	defer cancel()
+	s.working.Add(1)
+	defer s.working.Add(-1)
 	var resp Response
 	if req.Explain {
+		select {
+		case s.explain <- struct{}{}:
+			defer func() { <-s.explain }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("busy: %d explanations are being computed; retry in a second (predictions without explain are served at once)", cap(s.explain)))
+			return
+		}
 		for _, t := range texts {
-			e, err := s.p.Explain(t)
+			e, err := s.p.ExplainContext(ctx, t)
 			if err != nil {
-				writeError(w, http.StatusInternalServerError, "explain: "+err.Error())
+				s.failed(w, ctx, "explain", err)
 				return
 			}
 			resp.Predictions = append(resp.Predictions, Result{Label: e.Label, Probability: e.Probability, Words: e.Words, Truncated: e.Truncated, Unknown: e.Unknown})
 		}
 		resp.Attribution = s.p.AttributionMethod()
 	} else {
-		preds, err := s.p.Predict(texts)
+		preds, err := s.p.PredictContext(ctx, texts)
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, "predict: "+err.Error())
+			s.failed(w, ctx, "predict", err)
 			return
 		}
 		for _, p := range preds {
-			resp.Predictions = append(resp.Predictions, Result{Label: p.Label, Probability: p.Probability, Unknown: p.Unknown})
+			resp.Predictions = append(resp.Predictions, Result{Label: p.Label, Probability: p.Probability, Truncated: p.Truncated, Unknown: p.Unknown})
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// failed answers a request whose model work stopped: 503 past the time budget, nothing when
+// the client has gone, else 500 with the error.
+func (s *Server) failed(w http.ResponseWriter, ctx context.Context, what string, err error) {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("%s: over the %s budget of a request; send fewer or shorter texts", what, RequestBudget))
+	case ctx.Err() != nil: // the client left: nobody reads an answer
+	default:
+		writeError(w, http.StatusInternalServerError, what+": "+err.Error())
+	}
 }
 
 // decode reads and checks a request body; the status says which 4xx an error is.
@@ -166,8 +206,8 @@ func decode(w http.ResponseWriter, r *http.Request) (Request, int, error) {
 		}
 		return req, http.StatusBadRequest, fmt.Errorf(`malformed JSON (%v): send {"text": "..."} or {"texts": ["...", ...]}, optionally with "explain": true`, err)
 	}
-	if dec.More() {
-		return req, http.StatusBadRequest, errors.New("malformed JSON: one object per request")
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return req, http.StatusBadRequest, errors.New("malformed JSON: one object per request, and nothing after it")
 	}
 	n := len(req.Texts)
 	if req.Text != "" {
@@ -188,14 +228,27 @@ func decode(w http.ResponseWriter, r *http.Request) (Request, int, error) {
 		if strings.TrimSpace(t) == "" {
 			return req, http.StatusBadRequest, fmt.Errorf("texts[%d] is empty", i)
 		}
+		if !tokenize.Readable(t) {
+			return req, http.StatusBadRequest, fmt.Errorf("texts[%d] has no readable words (no letter or digit): send a review", i)
+		}
+	}
+	if req.Text != "" && !tokenize.Readable(req.Text) {
+		return req, http.StatusBadRequest, errors.New("text has no readable words (no letter or digit): send a review")
 	}
 	return req, 0, nil
 }
 
+// writeJSON answers v as JSON; v that cannot be encoded (a probability that is not a number)
+// is a 500 that says so, never an empty body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(map[string]string{"error": "the answer cannot be encoded: " + err.Error()})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(append(b, '\n'))
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

@@ -210,3 +210,15 @@ func AppendWords(buf []byte, text string, fn func(word []byte)) []byte {
 	split(buf, true, fn)
 	return buf
 }
+
+// Readable reports whether text holds a word to read: a letter or a digit once the markup
+// ("<br />", HTML entities) and control characters are gone. An empty review, markup alone,
+// punctuation or emoji alone are not readable: there is nothing a verdict could rest on.
+func Readable(text string) bool {
+	for _, r := range string(normalize(nil, text)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}

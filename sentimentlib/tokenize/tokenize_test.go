@@ -217,3 +217,14 @@ func FuzzEncode(f *testing.F) {
 		}
 	})
 }
+
+func TestReadable(t *testing.T) {
+	for text, want := range map[string]bool{
+		"": false, "   ": false, "<br /><br />": false, "&amp; &quot;": false, "!!! ???": false, "😀😀": false, ":)": false,
+		"ok": true, "10/10": true, "Très bien": true, "<br />good<br />": true, "日本": true,
+	} {
+		if got := Readable(text); got != want {
+			t.Errorf("Readable(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -20,11 +20,14 @@ type Prediction struct {
 	// token but [UNK] for the tokenizer's models, an empty review included), so the
 	// probability is the model's prior: its bias alone for the linear models.
 	Unknown bool `json:"unknown,omitempty"`
+	// Truncated: the review is longer than the model reads (max_len ids, head and tail kept),
+	// so the prediction skips its middle.
+	Truncated bool `json:"truncated"`
 }
 
 // New labels a probability of the positive class.
-func New(probability float64, unknown bool) Prediction {
-	pr := Prediction{Label: "negative", Probability: probability, Unknown: unknown}
+func New(probability float64, unknown, truncated bool) Prediction {
+	pr := Prediction{Label: "negative", Probability: probability, Unknown: unknown, Truncated: truncated}
 	if probability >= 0.5 {
 		pr.Label = "positive"
 	}
@@ -47,9 +50,6 @@ type Explanation struct {
 	// (for nbsvm: the bias): the attributions add up to (about) Logit - BaselineLogit.
 	Logit         float64 `json:"logit"`
 	BaselineLogit float64 `json:"baseline_logit"`
-	// Truncated: the review was longer than the model reads (max_len tokens, head and tail kept);
-	// Words then skip the middle.
-	Truncated bool `json:"truncated"`
 }
 
 // Top returns the k words with the largest attributions towards label ("positive": largest

@@ -17,7 +17,7 @@ func TestHTMLAndTop(t *testing.T) {
 	if top := e.Top("negative", 1); len(top) != 1 || top[0].Word != "bad" {
 		t.Errorf("Top(negative, 1): %+v", top)
 	}
-	if p := New(0.5, false); p.Label != "positive" || New(0.49, true).Label != "negative" || !New(0.49, true).Unknown {
+	if p := New(0.5, false, true); p.Label != "positive" || !p.Truncated || New(0.49, true, false).Label != "negative" || !New(0.49, true, false).Unknown {
 		t.Errorf("New: %+v", p)
 	}
 }

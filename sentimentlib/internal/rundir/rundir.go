@@ -28,7 +28,9 @@ func WriteFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		writePoint()
 		err = os.Rename(tmp, path)
+		writePoint()
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -73,7 +75,9 @@ func OpenLog(path string) (*Log, error) {
 // Line writes v as one JSON line.
 func (l *Log) Line(v any) {
 	b, _ := json.Marshal(v)
+	writePoint()
 	l.f.Write(append(b, '\n'))
+	writePoint()
 }
 
 // Close closes the log.

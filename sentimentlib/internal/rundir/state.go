@@ -26,6 +26,8 @@ const (
 type State struct {
 	Step, Epoch, BatchInEpoch int
 	Seconds                   float64
+	// LossEMA is the moving average of the training loss the progress line shows.
+	LossEMA float64
 	// The classifier's model selection: the best score so far, its step, and the evaluations
 	// since it last improved.
 	BestScore          float64

@@ -90,7 +90,6 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 	perEpoch := len(r.Batches.Plan(0))
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
 	loop := train.NewLoop(r.Trainer)
-	var ema float64
 	loop.OnStep(r.Name, 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
 		loss := float64(tensors.MustCopyFlatData[float32](metrics[0])[0])
 		st.Step++
@@ -99,9 +98,9 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 			return hookError{fmt.Errorf("%s: the loss became %v at step %d: stopping; the last good checkpoint is %s (step %d). Lower the learning rate or check the loss settings",
 				r.Name, loss, st.Step, filepath.Join(r.Dir, rundir.LastCheckpoint), lastStep(r.Dir))}
 		}
-		ema = cmpOrFloat(ema, loss)*0.98 + 0.02*loss
+		st.LossEMA = cmpOrFloat(st.LossEMA, loss)*0.98 + 0.02*loss
 		if st.Step%10 == 0 || st.Step == 1 {
-			r.report(st, loss, ema, time.Since(start).Seconds())
+			r.report(st, loss, time.Since(start).Seconds())
 		}
 		epochDone := st.BatchInEpoch == perEpoch
 		if epochDone {
@@ -144,7 +143,8 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 type hookError struct{ error }
 
 // report prints the progress line and logs the step.
-func (r *Run) report(st *rundir.State, loss, ema, seconds float64) {
+func (r *Run) report(st *rundir.State, loss, seconds float64) {
+	ema := st.LossEMA
 	epochs := ""
 	if r.Epochs > 0 {
 		epochs = fmt.Sprintf("  epoch %d/%d", st.Epoch+1, r.Epochs)

@@ -1,0 +1,161 @@
+package sentimentlib
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+)
+
+// trainedDir trains the tiny transformer once per test into a directory of its own.
+func trainedDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := Train(context.Background(), tinyConfig(t), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
+
+// TestLoadRefusesWhatDoesNotFit: a model directory whose files do not fit each other, or whose
+// weights are not finite, is refused at Load with an error naming the file, rather than
+// serving answers that are wrong or errors on every prediction.
+func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
+	dir := trainedDir(t)
+	if _, err := Load(dir); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		spoil   func(dir string)
+		mention []string
+	}{
+		{"empty config", func(d string) { os.WriteFile(filepath.Join(d, ConfigFile), []byte("{}"), 0o644) }, []string{ConfigFile, "architecture"}},
+		{"another max_len", func(d string) { setConfig(t, d, "max_len", "128") }, []string{ConfigFile, BestCheckpoint, "position_embedding/embeddings has shape [64, 16] in the checkpoint, the configuration makes it [128, 16]"}},
+		{"another width", func(d string) { setConfig(t, d, "model_dim", "8") }, []string{"do not fit", "different runs"}},
+		{"NaN weights", func(d string) { poison(t, filepath.Join(d, BestCheckpoint), math.NaN()) }, []string{BestCheckpoint, "not finite"}},
+		{"infinite weights", func(d string) { poison(t, filepath.Join(d, BestCheckpoint), math.Inf(1)) }, []string{"not finite"}},
+		{"a checkpoint without the head", func(d string) { dropVariable(t, filepath.Join(d, BestCheckpoint), "/model/head/") }, []string{BestCheckpoint, "lacks the variable", "head"}},
+	}
+	for _, c := range cases {
+		d := copyDir(t, dir)
+		c.spoil(d)
+		_, err := Load(d)
+		for _, m := range c.mention {
+			if err == nil || !strings.Contains(err.Error(), m) {
+				t.Errorf("%s: Load error %v, want one mentioning %q", c.name, err, m)
+				break
+			}
+		}
+	}
+}
+
+func setConfig(t *testing.T, dir, field, value string) {
+	var cfg Config
+	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Set(field, value); err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.WriteJSON(filepath.Join(dir, ConfigFile), cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// poison sets one weight of the first float32 variable of the checkpoint to x.
+func poison(t *testing.T, path string, x float64) {
+	store := model.NewStore()
+	if _, err := rundir.LoadCheckpoint(store, path); err != nil {
+		t.Fatal(err)
+	}
+	for v := range store.IterVariables() {
+		val := must(v.Value())
+		if val.DType() != dtypes.Float32 || !strings.HasPrefix(v.Path(), "/model/") {
+			continue
+		}
+		data := tensors.MustCopyFlatData[float32](val)
+		data[len(data)/2] = float32(x)
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, val.Shape().Dimensions...)); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if err := rundir.SaveCheckpoint(store, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dropVariable rewrites the checkpoint without the variables under prefix.
+func dropVariable(t *testing.T, path, prefix string) {
+	store := model.NewStore()
+	if _, err := rundir.LoadCheckpoint(store, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.SaveCheckpointFiltered(store, path, func(p string) bool { return !strings.HasPrefix(p, prefix) }, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPredictionsSayTruncated: every prediction says whether the review was cut, and
+// Predict and Explain agree.
+func TestPredictionsSayTruncated(t *testing.T) {
+	p, err := Load(trainedDir(t)) // max_len 64
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("a fine film with a dull ending ", 20)
+	preds, err := p.Predict([]string{"a fine film", long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := p.Explain(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preds[0].Truncated || !preds[1].Truncated || !e.Truncated {
+		t.Errorf("truncated: short %v, long %v, explained long %v", preds[0].Truncated, preds[1].Truncated, e.Truncated)
+	}
+}
+
+// TestPredictContextStops: a cancelled context stops predictions and explanations.
+func TestPredictContextStops(t *testing.T) {
+	p, err := Load(trainedDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.PredictContext(ctx, []string{"a fine film"}); err == nil {
+		t.Error("PredictContext ran on a cancelled context")
+	}
+	if _, err := p.ExplainContext(ctx, "a fine film"); err == nil {
+		t.Error("ExplainContext ran on a cancelled context")
+	}
+}
