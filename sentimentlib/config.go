@@ -15,6 +15,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // RunConfig names a run: its preset, its seed (weights, dropout and data order) and whether it
@@ -75,10 +76,11 @@ type Config struct {
 	// transformer (the n-gram bag uses model_dim, dropout and NgramBuckets), NBSVM the nbsvm.
 	Architecture string `json:"architecture"`
 	EncoderConfig
-	Dropout      float64     `json:"dropout"`
-	Pooling      string      `json:"pooling"`
-	NgramBuckets int         `json:"ngram_buckets,omitempty"`
-	NBSVM        NBSVMConfig `json:"nbsvm,omitzero"`
+	Dropout      float64      `json:"dropout"`
+	Pooling      string       `json:"pooling"`
+	NgramBuckets int          `json:"ngram_buckets,omitempty"`
+	NBSVM        NBSVMConfig  `json:"nbsvm,omitzero"`
+	Regions      RegionConfig `json:"regions,omitzero"`
 	// HeadTokens of the MaxLen tokens come from the start of a long review, the rest from its end.
 	HeadTokens int `json:"head_tokens"`
 
@@ -117,6 +119,19 @@ type NBSVMConfig struct {
 	Scale  float64 `json:"scale"`
 }
 
+// RegionConfig shapes the region CNN (architecture region_cnn, model.RegionCNN) and its
+// pretraining (sentiment pretrain --preset regions): the word vocabulary (the most frequent
+// words of the training split), the region sizes of its parallel convolutions and their
+// feature maps, and the tv-embedding learned from the unlabeled reviews (its region size and
+// width), which --init sets.
+type RegionConfig struct {
+	Vocab    int   `json:"vocab"`
+	Sizes    []int `json:"sizes,omitempty"`
+	Maps     int   `json:"maps,omitempty"`
+	TVRegion int   `json:"tv_region,omitempty"`
+	TVDim    int   `json:"tv_dim,omitempty"`
+}
+
 // InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
 // copies the encoder's shape and vocabulary size, which must match the pretrained weights, and
 // the train/validation split whose training text the encoder read.
@@ -128,8 +143,14 @@ func (c *Config) InitFrom(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
 		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
 	}
-	c.Init, c.Architecture, c.EncoderConfig, c.Data.VocabSize = dir, "transformer", pc.EncoderConfig, pc.Data.VocabSize
 	c.Data.ValidationFraction, c.Data.SplitSeed, c.Data.ValidationBlock = pc.Data.ValidationFraction, pc.Data.SplitSeed, pc.Data.ValidationBlock
+	c.Init = dir
+	if pc.Architecture == "regions" {
+		c.Architecture = "region_cnn"
+		c.Regions.Vocab, c.Regions.TVRegion, c.Regions.TVDim = pc.Regions.Vocab, pc.Regions.TVRegion, pc.Regions.TVDim
+		return nil
+	}
+	c.Architecture, c.EncoderConfig, c.Data.VocabSize = "transformer", pc.EncoderConfig, pc.Data.VocabSize
 	c.HeadTokens = min(c.HeadTokens, c.MaxLen)
 	return nil
 }
@@ -140,9 +161,15 @@ func (c Config) checkInit() error {
 	if err := rundir.ReadJSON(filepath.Join(c.Init, ConfigFile), &pc); err != nil {
 		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, c.Init)
 	}
-	diffs := jsonDiff(c.EncoderConfig, pc.EncoderConfig)
-	if c.Architecture != "transformer" {
-		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: transformer)", c.Architecture))
+	want, diffs := "transformer", jsonDiff(c.EncoderConfig, pc.EncoderConfig)
+	if pc.Architecture == "regions" {
+		tv := func(r RegionConfig) RegionConfig {
+			return RegionConfig{Vocab: r.Vocab, TVRegion: r.TVRegion, TVDim: r.TVDim}
+		}
+		want, diffs = "region_cnn", jsonDiff(tv(c.Regions), tv(pc.Regions))
+	}
+	if c.Architecture != want {
+		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: %s)", c.Architecture, want))
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("init: the configuration does not fit the encoder pretrained in %s: %s; let InitFrom (train --init) set them", c.Init, strings.Join(diffs, ", "))
@@ -195,6 +222,14 @@ var presets = map[string]Config{
 		EncoderConfig: EncoderConfig{MaxLen: 4096}, HeadTokens: 4096, Epochs: 2, SelectMetric: "accuracy",
 		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 0.02, WeightDecay: 0.01},
 	},
+	// The region CNN of Johnson & Zhang 2015a (seq2-CNN: one-hot regions of 2 and 3 words in
+	// parallel) on the 30,000 most frequent training words; with --init from `sentiment
+	// pretrain --preset regions`, the tv-embedding of each region as extra input (2015b).
+	"regions": {
+		Architecture: "region_cnn", Regions: RegionConfig{Vocab: words.DefaultSize, Sizes: []int{2, 3}, Maps: 500},
+		EncoderConfig: EncoderConfig{MaxLen: 1024}, HeadTokens: 256, Dropout: 0.5, Epochs: 6, SelectMetric: "accuracy",
+		OptimizerConfig: OptimizerConfig{BatchSize: 50, LearningRate: 1e-3, WeightDecay: 0, WarmupSteps: 100, ClipNorm: 0},
+	},
 	// The fastText-style bag: unigram and hashed bigram embeddings, averaged, then linear.
 	"ngrams": {
 		Architecture: "ngrams", EncoderConfig: EncoderConfig{Dim: 32, MaxLen: 512}, NgramBuckets: 1 << 19, Dropout: 0.2, Pooling: "mean",
@@ -222,7 +257,10 @@ func Preset(name string, quick bool) (Config, error) {
 		return Config{}, fmt.Errorf("unknown preset %q: want one of %v", name, Presets())
 	}
 	c.Preset, c.Seed, c.Quick = name, 1, quick
-	if quick && c.Architecture == "nbsvm" {
+	if quick && c.Architecture == "region_cnn" {
+		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
+		c.Regions.Vocab, c.Regions.Maps, c.MaxLen, c.HeadTokens, c.Epochs = 8000, 100, 256, 64, 3
+	} else if quick && c.Architecture == "nbsvm" {
 		// Fast already: a subset and a smaller vocabulary.
 		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
 		c.NBSVM.MaxFeatures, c.MaxLen, c.HeadTokens = 200_000, 2048, 2048
@@ -245,6 +283,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: architecture %q: want one of %s", c.Architecture, strings.Join(smodel.Architectures, ", "))
 	case c.Architecture == "nbsvm":
 		return c.validateNBSVM()
+	case c.Architecture == "region_cnn":
+		return c.validateRegions()
 	case c.Dim < 4 || c.Dim > 4096:
 		return fmt.Errorf("config: model_dim %d out of range [4, 4096]", c.Dim)
 	case c.Architecture == "transformer" && (c.Heads < 1 || c.Dim%c.Heads != 0):
@@ -298,6 +338,26 @@ func (c Config) validateCommon() error {
 		l.NegativeCount, l.PositiveCount = 1, 1 // unset: Train counts the training split's labels
 	}
 	return l.Validate()
+}
+
+// validateRegions checks a region_cnn configuration.
+func (c Config) validateRegions() error {
+	r := c.Regions
+	switch {
+	case r.Vocab < 1:
+		return fmt.Errorf("config: regions.vocab %d must be >= 1 (for example 30000)", r.Vocab)
+	case len(r.Sizes) == 0 || slices.ContainsFunc(r.Sizes, func(p int) bool { return p < 1 || p > 10 }):
+		return fmt.Errorf("config: regions.sizes %v: want one or more region sizes in [1, 10], for example [3] or [2,3]", r.Sizes)
+	case r.Maps < 1 || r.Maps > 10000:
+		return fmt.Errorf("config: regions.maps %d out of range [1, 10000]", r.Maps)
+	case r.TVRegion > 0 && c.Init == "":
+		return fmt.Errorf("config: regions.tv_region %d reads a pretrained tv-embedding, and there is none: add --init DIR (sentiment pretrain --preset regions) or set it to 0", r.TVRegion)
+	case r.TVRegion > 0 && slices.Max(r.Sizes) > r.TVRegion:
+		return fmt.Errorf("config: regions.sizes %v: each must be at most the tv-embedding's region (%d)", r.Sizes, r.TVRegion)
+	case c.Dropout < 0 || c.Dropout >= 1:
+		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
+	}
+	return c.validateCommon()
 }
 
 // validateNBSVM checks an nbsvm configuration: its own fields, and that it asks for nothing

@@ -7,6 +7,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // DataConfig selects the data: where the Hugging Face cache is, how the validation split is
@@ -89,8 +90,11 @@ func Encode(data *imdb.Data, f Features) *Prepared {
 
 // describeFeatures names the features and their size, for progress lines.
 func describeFeatures(f Features) string {
-	if v, ok := f.(*ngrams.Vocabulary); ok {
+	switch v := f.(type) {
+	case *ngrams.Vocabulary:
 		return fmt.Sprintf("%d n-grams (1 to %d words)", v.Len(), v.Options().MaxN)
+	case *words.Vocabulary:
+		return fmt.Sprintf("%d words", v.Len())
 	}
 	return fmt.Sprintf("vocabulary %d", f.VocabSize())
 }

@@ -70,6 +70,22 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 			t.Errorf("nbsvm: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
 		}
 	}
+	for _, tc := range []struct{ field, value, mention string }{
+		{"regions.sizes", "[]", "regions.sizes"},
+		{"regions.sizes", "[2,11]", "regions.sizes"},
+		{"regions.maps", "0", "regions.maps"},
+		{"regions.vocab", "0", "regions.vocab"},
+		{"regions.tv_region", "5", "--init"},
+		{"dropout", "1", "dropout"},
+	} {
+		cfg, _ := Preset("regions", false)
+		if err := cfg.Set(tc.field, tc.value); err != nil {
+			t.Fatalf("regions: Set(%s, %s): %v", tc.field, tc.value, err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("regions: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
+		}
+	}
 	ng, _ := Preset("ngrams", false)
 	ng.LayerLRDecay = 0.8
 	if err := ng.Validate(); err == nil || !strings.Contains(err.Error(), "has none") {

@@ -12,6 +12,7 @@ import (
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // The results' types live in package verdict, which the web server imports alone.
@@ -113,6 +114,18 @@ func (p *Predictor) wordAttributions(text string, row []int32, attr []float64) [
 		}
 		return out
 	}
+	if _, ok := p.feat.(*words.Vocabulary); ok {
+		// One id a word: the text's words, as the review was truncated.
+		ws := words.Split(text)
+		index := make([]int32, len(ws))
+		for i := range index {
+			index[i] = int32(i)
+		}
+		for i, w := range p.cfg.BatchOptions(false).Truncation.Apply(index) {
+			out = append(out, WordAttribution{Word: ws[w], Attribution: attr[i]})
+		}
+		return out
+	}
 	tok := p.Tokenizer()
 	for i, id := range row {
 		if id == 0 { // padding
@@ -136,8 +149,11 @@ func (p *Predictor) wordAttributions(text string, row []int32, attr []float64) [
 // AttributionMethod says in a few words how Explain attributes a decision to the words, for
 // the demo page.
 func (p *Predictor) AttributionMethod() string {
-	if p.cfg.Architecture == "nbsvm" {
+	switch p.cfg.Architecture {
+	case "nbsvm":
 		return "each n-gram's exact share of the logit, (w + a) r / s, spread evenly over its words"
+	case "region_cnn":
+		return "Integrated Gradients on the looked-up word vectors of the regions"
 	}
 	return "Integrated Gradients on the token embeddings"
 }

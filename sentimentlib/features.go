@@ -12,6 +12,7 @@ import (
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // NgramsFile is the n-gram vocabulary and naive-Bayes ratios of an nbsvm model (package ngrams).
@@ -20,7 +21,8 @@ const NgramsFile = "ngrams.json"
 // Features turn review text into the ids a model reads, fitted on the training split only and
 // saved beside the model: the WordPiece tokenizer (*tokenize.Tokenizer, tokenizer.json) for the
 // transformer and the n-gram bag, the n-gram vocabulary with its naive-Bayes ratios
-// (*ngrams.Vocabulary, ngrams.json) for nbsvm.
+// (*ngrams.Vocabulary, ngrams.json) for nbsvm, the word vocabulary (*words.Vocabulary,
+// words.json) for the region CNN.
 type Features interface {
 	// Encode returns the ids of one text (no padding); EncodeAll encodes many in parallel.
 	Encode(text string) []int32
@@ -32,16 +34,22 @@ type Features interface {
 
 // featuresFile is the file name of cfg's features in a model directory.
 func featuresFile(cfg Config) string {
-	if cfg.Architecture == "nbsvm" {
+	switch cfg.Architecture {
+	case "nbsvm":
 		return NgramsFile
+	case "region_cnn":
+		return WordsFile
 	}
 	return TokenizerFile
 }
 
 // fitFeatures fits cfg's features on the training split of data, and only on it.
 func fitFeatures(data *imdb.Data, cfg Config) (Features, error) {
-	if cfg.Architecture == "nbsvm" {
+	switch cfg.Architecture {
+	case "nbsvm":
 		return ngrams.Fit(imdb.Texts(data.Train), imdb.Labels(data.Train), cfg.NBSVM.Options)
+	case "region_cnn":
+		return words.Fit(imdb.Texts(data.Train), cfg.Regions.Vocab)
 	}
 	return TrainTokenizer(data, cfg.Data.VocabSize)
 }
@@ -58,6 +66,9 @@ func loadFeatures(dir string, cfg Config) (Features, error) {
 			return nil, fmt.Errorf("load: %s was fitted with %+v, but %s says %+v: the files come from different runs; copy a run directory whole", path, got, filepath.Join(dir, ConfigFile), want)
 		}
 		return v, nil
+	}
+	if cfg.Architecture == "region_cnn" {
+		return words.Load(path)
 	}
 	return tokenize.Load(path)
 }

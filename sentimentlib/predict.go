@@ -22,6 +22,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // Prediction for one review (package verdict).
@@ -146,8 +147,11 @@ func (p *Predictor) Tokenizer() *tokenize.Tokenizer {
 
 // known reports whether encoded ids hold anything the model knows (see Prediction.Unknown).
 func known(ids []int32, f Features) bool {
-	if _, ok := f.(*tokenize.Tokenizer); ok {
+	switch f.(type) {
+	case *tokenize.Tokenizer:
 		return slices.ContainsFunc(ids, func(id int32) bool { return id != tokenize.PadID && id != tokenize.UnkID })
+	case *words.Vocabulary:
+		return slices.ContainsFunc(ids, func(id int32) bool { return id > words.UnknownID })
 	}
 	return len(ids) > 0
 }

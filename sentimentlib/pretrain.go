@@ -34,7 +34,11 @@ const EncoderCheckpoint = "encoder.ckpt"
 // run. The embedded parts' fields sit at the top level of config.json, as in Config.
 type PretrainConfig struct {
 	RunConfig
-	Data DataConfig `json:"data"` // the vocabulary size is the pretrained tokenizer's
+	// Architecture is what is pretrained: "" or "transformer" (the transformer encoder, with
+	// the masked language model and the losses below), or "regions" (the tv-embedding of the
+	// region CNN, see RegionPretraining).
+	Architecture string     `json:"architecture,omitempty"`
+	Data         DataConfig `json:"data"` // the vocabulary size is the pretrained tokenizer's
 	// Text: the training split's reviews (validation carved out as in Train: the same split
 	// seed and fraction) and the unlabeled ones; never validation or test text. HeldOut
 	// unlabeled reviews are kept apart to measure the MLM loss and masked-token accuracy.
@@ -66,6 +70,10 @@ type PretrainConfig struct {
 
 	OptimizerConfig
 	Steps int `json:"steps"`
+
+	// Regions: the tv-embedding's words and shape, and how its pretraining samples.
+	Regions           RegionConfig      `json:"regions,omitzero"`
+	RegionPretraining RegionPretraining `json:"region_pretraining,omitzero"`
 }
 
 // pretrainPresets: "cpu" is the encoder of the default classifier preset (so fine-tuning it
@@ -118,6 +126,13 @@ func PretrainPreset(name string, quick bool) (PretrainConfig, error) {
 
 // Validate checks the configuration, with an error naming the field.
 func (c PretrainConfig) Validate() error {
+	switch c.Architecture {
+	case "regions":
+		return c.validateRegions()
+	case "", "transformer":
+	default:
+		return fmt.Errorf("pretrain config: architecture %q: want transformer or regions", c.Architecture)
+	}
 	cl := c.classifierConfig()
 	if err := cl.Validate(); err != nil {
 		return fmt.Errorf("pretrain %w", err)
@@ -188,7 +203,9 @@ type MLMMetrics struct {
 	// With the contrastive loss (PretrainConfig.ContrastiveWeight): its held-out value, the
 	// share of pieces whose first half ranks its own second half first among the batch's
 	// (chance: one in the batch size), and how many pieces took part.
-	ContrastiveLoss     float64 `json:"contrastive_loss,omitempty"`
+	ContrastiveLoss float64 `json:"contrastive_loss,omitempty"`
+	// RegionLoss is the tv-embedding's loss (regions pretraining).
+	RegionLoss          float64 `json:"region_loss,omitempty"`
 	ContrastiveAccuracy float64 `json:"contrastive_accuracy,omitempty"`
 	ContrastivePieces   int     `json:"contrastive_pieces,omitempty"`
 }
@@ -259,6 +276,9 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	resuming, done, err := rundir.Start[PretrainConfig, PretrainResults](cfg, outDir, "pretrain", progress)
 	if err != nil || done != nil {
 		return done, err
+	}
+	if cfg.Architecture == "regions" {
+		return pretrainRegions(ctx, cfg, outDir, resuming, progress)
 	}
 	tok, seqs, held, err := pretrainingData(ctx, cfg, outDir, resuming, progress)
 	if err != nil {

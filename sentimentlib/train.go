@@ -17,7 +17,6 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/trainloop"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
-	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
 // Files in a model directory.
@@ -155,7 +154,7 @@ func trainingData(ctx context.Context, cfg Config, outDir string, resuming bool,
 		if err := cfg.checkInit(); err != nil {
 			return nil, nil, err
 		}
-		feat, err = tokenize.Load(filepath.Join(cfg.Init, TokenizerFile))
+		feat, err = loadFeatures(cfg.Init, cfg) // the pretraining's tokenizer or words
 	default:
 		feat, err = fitFeatures(data, cfg)
 	}

@@ -34,6 +34,8 @@ func newStore(cfg Config, vocabSize, totalSteps int) *model.Store {
 		smodel.ParamPooling: cfg.Pooling, smodel.ParamNgramBuckets: max(cfg.NgramBuckets, 1),
 		smodel.ParamFreezeEncoderSteps: cfg.FreezeEncoderSteps,
 		smodel.ParamNBOffset:           cfg.NBSVM.Offset, smodel.ParamNBScale: cmp.Or(cfg.NBSVM.Scale, 1),
+		smodel.ParamRegionSizes: cfg.Regions.Sizes, smodel.ParamRegionMaps: cfg.Regions.Maps,
+		smodel.ParamTVRegion: cfg.Regions.TVRegion, smodel.ParamTVDim: cfg.Regions.TVDim,
 		optimizer.ParamOptimizer: "adamw", optimizer.ParamLearningRate: cfg.LearningRate,
 		optimizer.ParamAdamWeightDecay:  cfg.WeightDecay,
 		cosineschedule.ParamPeriodSteps: max(1, totalSteps-cfg.WarmupSteps), cosineschedule.ParamWarmUpSteps: cfg.WarmupSteps,
@@ -107,6 +109,11 @@ func initEncoder(store *model.Store, cfg Config, progress io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(progress, "initialised the encoder from %s\n", path)
+	for v := range store.IterVariables() {
+		if isTVVariable(v.Path()) {
+			v.Trainable = false // the tv-embedding stays as the unlabeled reviews shaped it
+		}
+	}
 	if cfg.InitScale > 0 && cfg.InitScale < 1 {
 		n, err := ScaleResidualStream(store, cfg.InitScale)
 		if err != nil {

@@ -37,3 +37,14 @@ func Document(document, targets, weights *Node) *Node {
 	count := Max(ReduceAllSum(w), ScalarOne(g, document.DType()))
 	return Div(ReduceAllSum(Mul(nll, w)), count)
 }
+
+// RegionTargets is the loss of the tv-embedding's pretraining (Johnson & Zhang 2015b): the
+// weighted square loss of the scores [R, T] of target words against labels [R, T] (1: the word
+// is in the neighbouring region, 0: a sampled word that is not), with weights [R, T] (1 for the
+// words there, a smaller weight for the sampled ones, 0 for empty slots), summed over each
+// region's targets and averaged over the regions.
+func RegionTargets(scores, labels, weights *Node) *Node {
+	d := Sub(scores, ConvertDType(labels, scores.DType()))
+	rows := float64(scores.Shape().Dimensions[0])
+	return MulScalar(ReduceAllSum(Mul(ConvertDType(weights, scores.DType()), Square(d))), 1/rows)
+}

@@ -45,8 +45,9 @@ const (
 var DType = dtypes.Float32
 
 // Architectures are the values of ParamArchitecture: "transformer" (Transformer), "ngrams"
-// (BagOfNgrams, over token ids) and "nbsvm" (NBSVM, over the ids of n-gram features).
-var Architectures = []string{"transformer", "ngrams", "nbsvm"}
+// (BagOfNgrams, over token ids), "nbsvm" (NBSVM, over the ids of n-gram features) and
+// "region_cnn" (RegionCNN, over word ids).
+var Architectures = []string{"transformer", "ngrams", "nbsvm", "region_cnn"}
 
 // ModelFn returns the graph function of the architecture named in the scope.
 func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) {
@@ -57,6 +58,8 @@ func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) 
 		return BagOfNgrams, nil
 	case "nbsvm":
 		return NBSVM, nil
+	case "region_cnn":
+		return RegionCNN, nil
 	}
 	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
 }
@@ -71,6 +74,8 @@ func AttributionsFn(arch string) (func(scope *model.Scope, tokens, alphas *Node)
 		return BagOfNgramsAttributions, nil
 	case "nbsvm":
 		return NBSVMAttributions, nil
+	case "region_cnn":
+		return RegionCNNAttributions, nil
 	}
 	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
 }

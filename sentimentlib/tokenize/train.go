@@ -40,6 +40,16 @@ func (o *TrainOptions) defaults() {
 
 // CountWords counts the normalized, pre-tokenized words of texts, in parallel.
 func CountWords(texts []string) map[string]int {
+	return CountWordsWith(texts, func(buf []byte, text string, fn func([]byte)) []byte {
+		buf = normalize(buf[:0], text)
+		splitWords(buf, fn)
+		return buf
+	})
+}
+
+// CountWordsWith counts the words that appendWords (AppendWords, or a function like it) finds
+// in texts, in parallel.
+func CountWordsWith(texts []string, appendWords func(buf []byte, text string, fn func(word []byte)) []byte) map[string]int {
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(texts)/64))
 	partial := make([]map[string]int, workers)
 	var wg sync.WaitGroup
@@ -48,8 +58,7 @@ func CountWords(texts []string) map[string]int {
 			counts := make(map[string]int, 1<<16)
 			var buf []byte
 			for i := w; i < len(texts); i += workers {
-				buf = normalize(buf[:0], texts[i])
-				splitWords(buf, func(word []byte) { counts[string(word)]++ })
+				buf = appendWords(buf, texts[i], func(word []byte) { counts[string(word)]++ })
 			}
 			partial[w] = counts
 		})

@@ -1,0 +1,160 @@
+package sentimentlib
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"path/filepath"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
+)
+
+// tinyRegions trains the region CNN in a second on the fixture.
+func tinyRegions(t testing.TB) Config {
+	cfg, err := Preset("regions", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data = DataConfig{CacheDir: fixture, Offline: true}
+	cfg.Regions.Vocab, cfg.Regions.Maps, cfg.MaxLen, cfg.HeadTokens, cfg.BatchSize, cfg.Epochs = 2000, 8, 64, 16, 16, 2
+	return cfg
+}
+
+// tinyRegionPretraining pretrains a tv-embedding in a second on the fixture.
+func tinyRegionPretraining(t testing.TB) PretrainConfig {
+	c, err := PretrainPreset("regions", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Data = DataConfig{CacheDir: fixture, Offline: true}
+	c.Regions.Vocab, c.Regions.TVDim, c.HeldOut, c.BatchSize = 2000, 8, 20, 4
+	c.RegionPretraining.Regions, c.Steps, c.EvalEverySteps, c.WarmupSteps = 16, 30, 10, 3
+	return c
+}
+
+// TestRegionTargets: a region and its targets, worked out by hand: the q words before and after
+// it, stop words and unknown words left out, the right side offset by the vocabulary size, each
+// target once; padding beyond the review.
+func TestRegionTargets(t *testing.T) {
+	v, err := words.Fit([]string{"great film , the plot is dull but the acting great", "awful"}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyRegionPretraining(t)
+	cfg.Regions.TVRegion = 3
+	doc := v.Encode("great film , the plot is dull but zzz acting great")
+	s := newRegionSampler(cfg, v, [][]int32{doc})
+	region, targets := s.example(doc, 5) // centre "is": region "plot is dull"
+	if want := v.Encode("plot is dull"); !slices.Equal(region, want) {
+		t.Errorf("region %v, want %v", region, want)
+	}
+	// Left: "film , the" -> film; right: "but zzz acting" -> acting.
+	V := int32(v.VocabSize())
+	if want := []int32{v.ID("film"), v.ID("acting") + V}; !slices.Equal(targets, want) {
+		t.Errorf("targets %v, want %v", targets, want)
+	}
+	region, targets = s.example(doc, 0) // centre "great": padding before it
+	if region[0] != 0 || region[1] != v.ID("great") || !slices.Equal(targets, []int32{v.ID("plot") + V}) {
+		t.Errorf("at the start: region %v targets %v", region, targets)
+	}
+	region, targets = s.example(doc, 10) // centre the last "great": padding after it
+	if region[0] != v.ID("acting") || region[2] != 0 || !slices.Equal(targets, []int32{v.ID("dull")}) {
+		t.Errorf("at the end: region %v targets %v", region, targets)
+	}
+}
+
+// TestRegionPretrainingAndInit: the tv-embedding's pretraining runs on the training and
+// unlabeled text only (its vocabulary from the training split), resumes to the same result,
+// saves the tv-embedding alone, and a region CNN fine-tuned with --init reads it, frozen.
+func TestRegionPretrainingAndInit(t *testing.T) {
+	ctx := context.Background()
+	cfg := tinyRegionPretraining(t)
+	full := t.TempDir()
+	want, err := Pretrain(ctx, cfg, full, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.HeldOut.RegionLoss <= 0 || len(readValidationLines(t, full)) != 3 {
+		t.Fatalf("results %+v", want)
+	}
+	dir := t.TempDir()
+	cctx, cancel := context.WithCancel(ctx)
+	if _, err := Pretrain(cctx, cfg, dir, &testkit.CancelAfter{Marker: "step 20/30", Cancel: cancel}); err == nil {
+		t.Fatal("the interrupted pretraining should report it")
+	}
+	got, err := Pretrain(ctx, cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HeldOut != want.HeldOut || got.Steps != want.Steps {
+		t.Errorf("resumed pretraining %+v, uninterrupted %+v", got.HeldOut, want.HeldOut)
+	}
+	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path := range tv {
+		if !strings.HasPrefix(path, "/model/tv/") {
+			t.Errorf("%s holds %s: the tv-embedding alone is wanted", EncoderCheckpoint, path)
+		}
+	}
+	// The vocabulary came from the training split: a word planted in validation and test only
+	// is not in it (the fixture's own words decide the rest).
+	v, err := words.Load(filepath.Join(dir, WordsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := imdb.Load(ctx, imdb.Options{CacheDir: fixture, Offline: true})
+	trainOnly, _ := words.Fit(imdb.Texts(d.Train), cfg.Regions.Vocab)
+	if v.Len() != trainOnly.Len() || v.Word(2) != trainOnly.Word(2) || v.Word(int32(v.VocabSize()-1)) != trainOnly.Word(int32(v.VocabSize()-1)) {
+		t.Error("the pretraining's vocabulary is not the training split's")
+	}
+
+	// Fine-tuning reads the tv-embedding and leaves it as it is.
+	c := tinyRegions(t)
+	if err := c.InitFrom(dir); err != nil {
+		t.Fatal(err)
+	}
+	if c.Regions.TVRegion != cfg.Regions.TVRegion || c.Regions.TVDim != cfg.Regions.TVDim || c.Architecture != "region_cnn" {
+		t.Fatalf("InitFrom: %+v", c.Regions)
+	}
+	out := t.TempDir()
+	res, err := Train(ctx, c, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, err := rundir.VariableData(filepath.Join(out, BestCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, data := range tv {
+		if !slices.Equal(best[path], data) {
+			t.Errorf("fine-tuning changed %s", path)
+		}
+	}
+	if res.Test.N == 0 {
+		t.Error("no test metrics")
+	}
+	p, err := Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := p.Explain("A wonderful film, the acting superb and the plot dull.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Words) != 12 || e.Words[1].Word != "wonderful" {
+		t.Errorf("explained words %+v", e.Words)
+	}
+	// Another vocabulary is refused.
+	c.Regions.Vocab = 1000
+	if _, err := Train(ctx, c, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "regions.vocab") && !strings.Contains(err.Error(), "vocab") {
+		t.Errorf("a vocabulary other than the pretraining's: %v", err)
+	}
+}
+
