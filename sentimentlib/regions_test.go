@@ -157,4 +157,3 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 		t.Errorf("a vocabulary other than the pretraining's: %v", err)
 	}
 }
-

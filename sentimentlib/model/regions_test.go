@@ -52,7 +52,7 @@ func TestRegionCNNAgainstHost(t *testing.T) {
 		return out
 	}
 	for i, r := range reviews {
-		pooled := make([]float64, M) // ReLU outputs are >= 0, and dropped regions count as 0
+		pooled := make([]float64, M)               // ReLU outputs are >= 0, and dropped regions count as 0
 		ids := append(append([]int32{0}, r...), 0) // one empty place at each end
 		for j := 0; j+1 < len(ids); j++ {
 			if ids[j] <= 1 && ids[j+1] <= 1 {
