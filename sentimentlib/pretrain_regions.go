@@ -45,7 +45,7 @@ func init() {
 	pretrainPresets["regions"] = PretrainConfig{Architecture: "regions", HeldOut: 1000,
 		Regions:           RegionConfig{Vocab: words.DefaultSize, TVRegion: 5, TVDim: 100},
 		RegionPretraining: RegionPretraining{Regions: 128, Negatives: 5, NegativeWeight: 0.2},
-		OptimizerConfig:   OptimizerConfig{BatchSize: 16, LearningRate: 1e-3, WarmupSteps: 200, ClipNorm: 1, EvalEverySteps: 1000},
+		OptimizerConfig:   OptimizerConfig{BatchSize: 16, LearningRate: 0.01, WarmupSteps: 200, ClipNorm: 1, EvalEverySteps: 2000},
 		Steps:             20000}
 }
 
