@@ -4,7 +4,7 @@
 #   PJRT_CUDA_PLUGIN   the plugin, if not found through python3 (…/jax_plugins/xla_cuda13/xla_cuda_plugin.so)
 #   GOMLX_BACKEND      set to xla:PLUGIN unless already set (add ",preallocate=false" when several
 #                      processes share the GPU)
-# Ran on an H100 with JAX 0.11.2 (results/gpu-h100).
+# Ran on an H100 with JAX 0.11.2 (results/pretraining/gpu-h100).
 cuda_plugin=${PJRT_CUDA_PLUGIN:-}
 if [ -z "$cuda_plugin" ]; then
   cuda_plugin=$(python3 -c 'import importlib.util as u; print(u.find_spec("jax_plugins.xla_cuda13").submodule_search_locations[0])' 2>/dev/null)/xla_cuda_plugin.so

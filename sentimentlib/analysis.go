@@ -111,15 +111,19 @@ func savedLogits(dir, split string, reviews []imdb.Review) []float64 {
 }
 
 // splitReviews loads a split ("validation" or "test") with the data configuration the model
-// was trained with; cacheDir overrides the cache directory when not empty.
+// was trained with: cacheDir when not empty, else the cache HF_HUB_CACHE or HF_HOME names, else
+// the one the model was trained on, else the default.
 func (p *Predictor) splitReviews(ctx context.Context, split, cacheDir string) ([]imdb.Review, error) {
 	if split != "validation" && split != "test" {
 		return nil, fmt.Errorf("split %q: want \"validation\" or \"test\"", split)
 	}
 	cfg := p.cfg
 	cfg.NoTest = false // a model tuned without the test split can still be evaluated on it
-	if cacheDir != "" {
+	switch {
+	case cacheDir != "":
 		cfg.Data.CacheDir = cacheDir
+	case os.Getenv("HF_HUB_CACHE") == "" && os.Getenv("HF_HOME") == "" && p.cacheDir != "" && imdb.HasDataset(p.cacheDir):
+		cfg.Data.CacheDir = p.cacheDir // the cache the model was trained on
 	}
 	data, err := cfg.LoadData(ctx)
 	if err != nil {

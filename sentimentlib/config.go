@@ -318,12 +318,16 @@ func (c Config) Validate() error {
 // and the loss.
 func (c Config) validateCommon() error {
 	switch {
-	case c.MaxLen < 8 || c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
-		return fmt.Errorf("config: max_len %d (>= 8) and head_tokens %d (0..max_len) invalid", c.MaxLen, c.HeadTokens)
+	case c.MaxLen < 8:
+		return fmt.Errorf("config: max_len %d: it must be at least 8", c.MaxLen)
+	case c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
+		return fmt.Errorf("config: head_tokens %d: it must be between 0 and max_len (%d)", c.HeadTokens, c.MaxLen)
 	case c.LengthBuckets < 0 || c.LengthBuckets > 64:
 		return fmt.Errorf("config: length_buckets %d out of range [0, 64] (0: the default, 4 to train, 8 to pretrain)", c.LengthBuckets)
-	case c.BatchSize < 1 || c.Epochs < 1:
-		return fmt.Errorf("config: batch_size %d and epochs %d must be >= 1", c.BatchSize, c.Epochs)
+	case c.BatchSize < 1:
+		return fmt.Errorf("config: batch_size %d: it must be at least 1", c.BatchSize)
+	case c.Epochs < 1:
+		return fmt.Errorf("config: epochs %d: it must be at least 1", c.Epochs)
 	case c.LearningRate <= 0 || c.LearningRate > 1:
 		return fmt.Errorf("config: learning_rate %g out of range (0, 1]", c.LearningRate)
 	case c.PositiveFraction < 0 || c.PositiveFraction > 1:

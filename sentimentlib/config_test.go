@@ -17,8 +17,10 @@ func TestCommittedConfigsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	more, _ := filepath.Glob("../results/*/*/config.json")
-	paths = append(paths, more...)
+	for _, pattern := range []string{"../results/*/*/config.json", "../results/*/*/*/config.json"} {
+		more, _ := filepath.Glob(pattern)
+		paths = append(paths, more...)
+	}
 	if len(paths) < 50 {
 		t.Fatalf("found %d committed config.json files: the test cannot tell anything", len(paths))
 	}

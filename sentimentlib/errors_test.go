@@ -171,3 +171,25 @@ func TestLengthBuckets(t *testing.T) {
 		t.Errorf("pretrain length_buckets -2: %v", err)
 	}
 }
+
+// TestFailedRunLeavesNothing: a first try that fails before its first checkpoint (here: no
+// dataset in the cache) leaves no run directory behind; an interrupted run keeps its own.
+func TestFailedRunLeavesNothing(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Data.CacheDir = t.TempDir() // empty, and offline
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Train(context.Background(), cfg, dir, nil); err == nil {
+		t.Fatal("training without data succeeded")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("the failed run left %s behind", dir)
+	}
+	pc, _ := PretrainPreset("cpu", true)
+	pc.Data = cfg.Data
+	if _, err := Pretrain(context.Background(), pc, dir, nil); err == nil {
+		t.Fatal("pretraining without data succeeded")
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("the failed pretraining left %s behind", dir)
+	}
+}

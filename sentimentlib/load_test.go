@@ -159,3 +159,27 @@ func TestPredictContextStops(t *testing.T) {
 		t.Error("ExplainContext ran on a cancelled context")
 	}
 }
+
+// TestEvaluateReadsTheRecordedCache: with no --hf-cache and no HF_HUB_CACHE or HF_HOME, eval
+// reads the cache the run was trained on (results.json's cache_dir), not the default one.
+func TestEvaluateReadsTheRecordedCache(t *testing.T) {
+	dir := t.TempDir()
+	res, err := Train(context.Background(), tinyConfig(t), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(res.CacheDir) {
+		t.Fatalf("results.json's cache_dir %q is not absolute", res.CacheDir)
+	}
+	t.Setenv("HF_HUB_CACHE", "")
+	t.Setenv("HF_HOME", "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Chdir(t.TempDir())
+	m, err := Evaluate(context.Background(), dir, "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m != res.Test {
+		t.Errorf("eval %+v, training's test %+v", m, res.Test)
+	}
+}

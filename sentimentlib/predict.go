@@ -40,6 +40,9 @@ type Predictor struct {
 	explainExec *model.Exec
 	// temperature divides the logits before the sigmoid (calibration.json; 1 without it).
 	temperature float64
+	// cacheDir is the Hugging Face cache the model was trained on (results.json), read again
+	// by PredictSplit unless told otherwise.
+	cacheDir string
 	// mu guards the executors: held to read by every call that runs one, to write while they
 	// are rebuilt.
 	mu sync.RWMutex
@@ -78,6 +81,12 @@ func Load(dir string) (*Predictor, error) {
 		p.temperature = c.Temperature
 	} else if !os.IsNotExist(errors.Unwrap(err)) {
 		return nil, err
+	}
+	var res struct {
+		CacheDir string `json:"cache_dir"`
+	}
+	if rundir.ReadJSON(filepath.Join(dir, ResultsFile), &res) == nil {
+		p.cacheDir = res.CacheDir
 	}
 	return p, p.check(dir)
 }

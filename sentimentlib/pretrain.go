@@ -266,13 +266,19 @@ func maskedTensors(b *mlm.Batch) []*tensors.Tensor {
 // pretraining text), last.ckpt (resume: rerun with the same configuration), metrics.jsonl
 // (training loss; held-out losses every eval_every_steps), and at the end encoder.ckpt and
 // results.json. A finished run returns its results.
-func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress io.Writer) (*PretrainResults, error) {
+func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress io.Writer) (_ *PretrainResults, err error) {
 	if progress == nil {
 		progress = io.Discard
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	created := !rundir.Exists(outDir)
+	defer func() {
+		if err != nil {
+			rundir.Discard(outDir, created)
+		}
+	}()
 	resuming, done, err := rundir.Start[PretrainConfig, PretrainResults](cfg, outDir, "pretrain", progress)
 	if err != nil || done != nil {
 		return done, err

@@ -76,20 +76,29 @@ type Results struct {
 	Validation   metrics.Metrics `json:"validation"`
 	Test         metrics.Metrics `json:"test"`
 	Backend      string          `json:"backend"`
-	SIMD         bool            `json:"simd"`
+	// CacheDir is the Hugging Face cache the run read (absolute): eval and calibrate read it
+	// again unless told otherwise (--hf-cache, HF_HUB_CACHE, HF_HOME).
+	CacheDir string `json:"cache_dir,omitempty"`
+	SIMD     bool   `json:"simd"`
 }
 
 // Train trains a classifier as cfg says, writing into outDir: config.json, the features
 // (tokenizer.json or ngrams.json), checkpoints, metrics.jsonl, logits.json and results.json.
 // If outDir holds a resumable run with the same config, it resumes it. Progress goes to
 // progress (nil: silent).
-func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (*Results, error) {
+func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (_ *Results, err error) {
 	if progress == nil {
 		progress = io.Discard
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	created := !rundir.Exists(outDir)
+	defer func() {
+		if err != nil {
+			rundir.Discard(outDir, created)
+		}
+	}()
 	resuming, done, err := rundir.Start[Config, Results](cfg, outDir, "train", progress)
 	if err != nil || done != nil {
 		return done, err
@@ -128,6 +137,9 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	}
 	res := &Results{Preset: cfg.Preset, Seed: cfg.Seed, Quick: cfg.Quick, Config: cfg, TrainSeconds: st.Seconds,
 		Steps: st.Step, BestStep: st.BestStep, Backend: p.backend.Name(), SIMD: SIMDEnabled}
+	if abs, err := filepath.Abs(data.CacheDir); err == nil {
+		res.CacheDir = abs
+	}
 	return res, testBest(ctx, p, outDir, data, prep, res, progress)
 }
 

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -147,15 +148,27 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// parseOperands parses the flags of a command that also takes operands (fs.Args()); -h gives
-// errHelp, so the command stops after the flags are printed.
+// parseOperands parses the flags of a command that also takes operands (fs.Args() after it),
+// the flags before, between or after the operands ("--" ends the flags); -h gives errHelp, so
+// the command stops after the flags are printed.
 func parseOperands(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	} else if err != nil {
-		return errUsage
+	var operands, rest []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, rest = args[:i], args[i+1:]
 	}
-	return nil
+	for {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		} else if err != nil {
+			return errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		operands = append(operands, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append(append([]string{"--"}, operands...), rest...))
 }
 
 // parseFlagless parses the arguments of a command that has no flags of its own, only operands;
@@ -400,7 +413,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	dir := fs.String("model", "", "model directory written by sentiment train (required)")
 	split := fs.String("split", "test", "validation or test")
 	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
 	asJSON := fs.Bool("json", false, "print the metric object as JSON")
@@ -426,7 +439,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	dir := fs.String("model", "", "model directory written by sentiment train (required)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback by default; 0.0.0.0:8080 to serve the network)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -602,7 +615,7 @@ func printBench(w io.Writer, ours, peer []experiments.BenchResult) {
 func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("calibrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	dir := fs.String("model", "", "model directory written by sentiment train (required)")
 	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -663,7 +676,7 @@ func printMetrics(w io.Writer, split string, m metrics.Metrics) {
 func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("model", "", "model directory written by `sentiment train` (required)")
+	dir := fs.String("model", "", "model directory written by sentiment train (required)")
 	asJSON := fs.Bool("json", false, "print JSON lines")
 	if err := parseOperands(fs, args); err != nil {
 		return err

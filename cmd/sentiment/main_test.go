@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -275,7 +277,7 @@ func TestPretrainThenInit(t *testing.T) {
 	if err := run(ctx, args, &out, &errb); err != nil {
 		t.Fatalf("pretrain: %v\n%s", err, errb.String())
 	}
-	if !strings.Contains(out.String(), "fine-tune with: sentiment train --init "+pre) {
+	if !strings.Contains(out.String(), "fine-tune with: sentiment train --preset default --init "+pre) {
 		t.Errorf("pretrain output: %s", out.String())
 	}
 	for _, f := range []string{"encoder.ckpt", "tokenizer.json", "results.json", "metrics.jsonl"} {
@@ -416,5 +418,24 @@ func TestNBSVMCommands(t *testing.T) {
 	}
 	if err := run(ctx, []string{"bench", "--peer", "sklearn"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "torch or nbsvm") {
 		t.Errorf("bench --peer sklearn: %v", err)
+	}
+}
+
+// TestFlagsAfterOperands: flags may follow the review texts ("--" ends them), and help texts
+// name their arguments plainly.
+func TestFlagsAfterOperands(t *testing.T) {
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	model := fs.String("model", "", "model directory written by sentiment train")
+	asJSON := fs.Bool("json", false, "")
+	if err := parseOperands(fs, []string{"A fine film", "--model", "runs/x", "Dull", "--json", "--", "--model is not a flag here"}); err != nil {
+		t.Fatal(err)
+	}
+	if *model != "runs/x" || !*asJSON || !slices.Equal(fs.Args(), []string{"A fine film", "Dull", "--model is not a flag here"}) {
+		t.Errorf("model %q json %v operands %q", *model, *asJSON, fs.Args())
+	}
+	var help bytes.Buffer
+	run(context.Background(), []string{"eval", "-h"}, &help, &help)
+	if strings.Contains(help.String(), "-model sentiment") || !strings.Contains(help.String(), "-model string") {
+		t.Errorf("eval -h:\n%s", help.String())
 	}
 }

@@ -94,7 +94,9 @@ type Options struct {
 
 // ResolveCacheDir returns the Hugging Face hub cache directory to use, in the same order as the
 // Python huggingface_hub library: the explicit flag value, else $HF_HUB_CACHE, else $HF_HOME/hub,
-// else the library default ($XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub).
+// else the library default ($XDG_CACHE_HOME/huggingface/hub or ~/.cache/huggingface/hub) when it
+// holds the dataset, else a shared/hf-cache holding it beside the working directory or one of
+// its parents (a checkout's ../shared/hf-cache), else the default, to download into.
 func ResolveCacheDir(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
@@ -105,7 +107,38 @@ func ResolveCacheDir(flagValue string) string {
 	if v := os.Getenv("HF_HOME"); v != "" {
 		return filepath.Join(v, "hub")
 	}
-	return hub.DefaultCacheDir()
+	def := hub.DefaultCacheDir()
+	if !HasDataset(def) {
+		if shared := sharedCache(); shared != "" {
+			return shared
+		}
+	}
+	return def
+}
+
+// HasDataset reports whether the Hugging Face cache dir holds the training split of IMDB.
+func HasDataset(dir string) bool {
+	found, _ := filepath.Glob(filepath.Join(dir, "datasets--stanfordnlp--imdb", "parquet", Config, SplitTrain, "*.parquet"))
+	return len(found) > 0
+}
+
+// sharedCache is the nearest shared/hf-cache beside the working directory or one of its
+// parents (a checkout's ../shared/hf-cache, as CI lays it out) that holds the dataset, or "".
+func sharedCache() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if c := filepath.Join(dir, "shared", "hf-cache"); HasDataset(c) {
+			return c
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // offlineFromEnv reports whether HF_HUB_OFFLINE asks not to use the network.
@@ -144,6 +177,8 @@ func Load(ctx context.Context, opts Options) (*Data, error) {
 	}
 	results := make([][]Review, len(splits))
 	errs := make([]error, len(splits))
+	_, statCache := os.Stat(cacheDir)
+	_, statRepo := os.Stat(filepath.Join(cacheDir, "datasets--stanfordnlp--imdb"))
 	var wg sync.WaitGroup
 	for i, split := range splits {
 		wg.Go(func() {
@@ -153,6 +188,13 @@ func Load(ctx context.Context, opts Options) (*Data, error) {
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
+			// Leave the cache as it was: no empty folders from a failed download.
+			if statRepo != nil {
+				removeEmptyDirs(filepath.Join(cacheDir, "datasets--stanfordnlp--imdb"))
+			}
+			if statCache != nil {
+				removeEmptyDirs(cacheDir)
+			}
 			return nil, err
 		}
 	}
@@ -366,6 +408,20 @@ func SplitFiles(ctx context.Context, cacheDir, split string, offline bool) ([]st
 			split, cacheDir, splitDir, err, hint)
 	}
 	return paths, nil
+}
+
+// removeEmptyDirs removes dir and the directories below it that hold no file, deepest first.
+func removeEmptyDirs(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			removeEmptyDirs(filepath.Join(dir, e.Name()))
+		}
+	}
+	os.Remove(dir) // fails, as it should, when something is left in it
 }
 
 // ReadSplit reads one source split ("train", "test" or "unsupervised") from the cache.

@@ -132,6 +132,7 @@ func TestResolveCacheDir(t *testing.T) {
 	}
 	t.Setenv("HF_HOME", "")
 	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	t.Chdir(t.TempDir()) // no shared/hf-cache around: the default, to download into
 	if got := ResolveCacheDir(""); got != "/xdg/huggingface/hub" {
 		t.Errorf("default: got %q", got)
 	}
@@ -321,5 +322,67 @@ func TestLoadRefusesANegativeBlock(t *testing.T) {
 	_, err := Load(context.Background(), Options{CacheDir: t.TempDir(), Offline: true, ValidationBlock: -1})
 	if err == nil || !strings.Contains(err.Error(), "validation block -1") {
 		t.Errorf("ValidationBlock -1: %v, want an error naming it", err)
+	}
+}
+
+// TestResolveCacheDirFindsSharedCache: with no flag, no HF_HUB_CACHE or HF_HOME and a default
+// cache without the dataset, a shared/hf-cache beside a parent of the working directory is
+// used; a default cache that holds it wins.
+func TestResolveCacheDirFindsSharedCache(t *testing.T) {
+	fixtureDir, err := filepath.Abs("../../data/hf-cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "shared"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(fixtureDir, filepath.Join(root, "shared", "hf-cache")); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(root, "checkout", "sentimentlib")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HF_HUB_CACHE", "")
+	t.Setenv("HF_HOME", "")
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(root, "empty-cache"))
+	t.Chdir(work)
+	if got, want := ResolveCacheDir(""), filepath.Join(root, "shared", "hf-cache"); got != want {
+		t.Errorf("ResolveCacheDir = %q, want the shared cache %q", got, want)
+	}
+	if got := ResolveCacheDir("/flag"); got != "/flag" {
+		t.Errorf("the flag did not win: %q", got)
+	}
+	t.Setenv("XDG_CACHE_HOME", filepath.Dir(fixtureDir)) // huggingface/hub below it: not the fixture layout
+	os.MkdirAll(filepath.Join(root, "xdg", "huggingface"), 0o755)
+	os.Symlink(fixtureDir, filepath.Join(root, "xdg", "huggingface", "hub"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(root, "xdg"))
+	if got, want := ResolveCacheDir(""), filepath.Join(root, "xdg", "huggingface", "hub"); got != want {
+		t.Errorf("with the dataset in the default cache: %q, want %q", got, want)
+	}
+}
+
+// TestFailedDownloadLeavesNothing: a download that fails (here through a proxy that refuses
+// every connection) leaves the cache as it was: no empty dataset folders, and no cache folder
+// it created.
+func TestFailedDownloadLeavesNothing(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:9")
+	t.Setenv("HF_HUB_OFFLINE", "")
+	parent := t.TempDir()
+	cache := filepath.Join(parent, "new-cache")
+	if _, err := Load(context.Background(), Options{CacheDir: cache, SkipUnsupervised: true}); err == nil {
+		t.Fatal("the download through a refusing proxy succeeded")
+	}
+	if _, err := os.Stat(cache); err == nil {
+		t.Errorf("the failed download left %s behind", cache)
+	}
+	existing := t.TempDir()
+	os.WriteFile(filepath.Join(existing, "other-file"), []byte("x"), 0o644)
+	Load(context.Background(), Options{CacheDir: existing, SkipUnsupervised: true})
+	entries, _ := os.ReadDir(existing)
+	if len(entries) != 1 || entries[0].Name() != "other-file" {
+		t.Errorf("the failed download changed an existing cache: %v", entries)
 	}
 }

@@ -71,6 +71,17 @@ func Start[C, R any](cfg C, dir, what string, progress io.Writer) (resuming bool
 	return true, nil, nil
 }
 
+// Discard removes dir when a run that created it failed before leaving anything to resume
+// from (no checkpoint): a failed first try leaves no directory behind.
+func Discard(dir string, created bool) {
+	if created && !exists(filepath.Join(dir, LastCheckpoint)) && !exists(filepath.Join(dir, StateFile)) {
+		os.RemoveAll(dir)
+	}
+}
+
+// Exists reports whether path exists.
+func Exists(path string) bool { return exists(path) }
+
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
