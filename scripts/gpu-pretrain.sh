@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU pretraining experiment of README "Pretraining", on one NVIDIA GPU, with the xla build
+# The GPU pretraining experiment of docs/pretraining.md, on one NVIDIA GPU, with the xla build
 # of the command (make build-xla) and JAX's CUDA PJRT plugin (pip jax-cuda13-pjrt) for XLA.
 #
 #   scripts/gpu-pretrain.sh probe OUT   # a few hundred steps of each job: checks the GPU path, prints speeds

@@ -188,7 +188,7 @@ func (c Config) checkInit() error {
 
 // presets by name. "default" is the transformer that must train on 2 CPU cores within 20 minutes.
 var presets = map[string]Config{
-	// Chosen on validation accuracy (README): 64-token attention windows over 768 tokens, 2
+	// Chosen on validation accuracy (docs/transformer.md): 64-token attention windows over 768 tokens, 2
 	// epochs, dropout 0.2.
 	"default": {
 		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, MaxLen: 768, AttentionWindow: 64},

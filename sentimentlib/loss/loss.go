@@ -47,7 +47,7 @@ type Config struct {
 	// unchanged on balanced IMDB, better calibration (Mukhoti et al. 2020, "Calibrating Deep Neural
 	// Networks using Focal Loss", arXiv:2002.09437: focal loss reduces the overconfidence BCE
 	// training produces), at the cost of slower fitting of easy reviews. Keep gamma in 0..3.
-	// What it did here is in README's loss comparison.
+	// What it did here is in docs/loss-comparison.md.
 	ConfidenceGamma float64 `json:"confidence_gamma"`
 
 	// LengthAlpha is the exponent of the length factor (L / Lref)^alpha; 0 turns it off.

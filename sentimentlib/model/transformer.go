@@ -155,7 +155,7 @@ func encode(scope *model.Scope, tokens, alphas *Node) encoded {
 		h = attention.SelfAttention(ls.In("attention"), h, numHeads, dim/numHeads).
 			WithSeqLens(blockLengths, blockLengths).
 			// The go backend's fused attention kernel is slower than the decomposed graph for
-			// small head dims (README, Benchmarks).
+			// small head dims (docs/speed.md, Benchmarks).
 			WithFusion(false).Done()
 		x = Add(x, dropout(ls.In("attention_dropout"), h, rate))
 
