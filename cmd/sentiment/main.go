@@ -52,6 +52,7 @@ Usage:
                                               the loss comparison: every loss x seed (resumes), statistics, plots
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
+  sentiment ensemble [--json] DIR1 DIR2       two runs' logits combined, the weight chosen on validation, test scored once
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -110,6 +111,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdSummary(args[1:], stdout, stderr)
 	case "inspect":
 		return cmdInspect(args[1:], stdout, stderr)
+	case "ensemble":
+		return cmdEnsemble(args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -663,6 +666,32 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	for _, v := range vars {
 		fmt.Fprintf(stdout, "%-72s %-8s %-14s rms %.4f\n", v.Path, v.DType, fmt.Sprint(v.Dims), v.RMS)
 	}
+	return nil
+}
+
+func cmdEnsemble(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ensemble", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	steps := fs.Int("steps", 20, "weights tried: 0, 1/steps, ..., 1")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parseOperands(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || *steps < 1 {
+		return fmt.Errorf("ensemble: name two run directories of one split, e.g. sentiment ensemble runs/nbsvm-seed1 runs/regions-seed1")
+	}
+	res, err := experiments.Ensemble(fs.Arg(0), fs.Arg(1), *steps)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+		return nil
+	}
+	fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight chosen on validation\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
+	printMetrics(stdout, "validation", res.Validation)
+	printMetrics(stdout, "test", res.Test)
 	return nil
 }
 

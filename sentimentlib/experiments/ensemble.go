@@ -1,0 +1,62 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+)
+
+// EnsembleResult is two runs' logits combined: z = w z_1 + (1 - w) z_2, with the weight w
+// chosen on the validation split (the best accuracy, ties to the weight nearest 1/2), and the
+// test split scored once with it.
+type EnsembleResult struct {
+	Dirs             [2]string       `json:"dirs"`
+	Weight           float64         `json:"weight"`
+	Validation, Test metrics.Metrics `json:"validation"`
+	// ValidationByWeight is the validation accuracy of each weight of the grid.
+	ValidationByWeight map[string]float64 `json:"validation_by_weight"`
+}
+
+// Ensemble combines the saved logits (logits.json) of two runs on the same split, trying the
+// weights 0, 1/steps, ..., 1 on validation.
+func Ensemble(a, b string, steps int) (*EnsembleResult, error) {
+	la, err := sentimentlib.ReadLogits(a)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := sentimentlib.ReadLogits(b)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(la.Validation.Labels, lb.Validation.Labels) || !slices.Equal(la.Test.Labels, lb.Test.Labels) {
+		return nil, fmt.Errorf("ensemble: %s and %s scored different reviews (another split or subset): their logits cannot be combined", a, b)
+	}
+	if len(la.Test.Logits) == 0 {
+		return nil, fmt.Errorf("ensemble: %s has no test logits (trained with no_test)", a)
+	}
+	combine := func(x, y []float64, w float64) []float64 {
+		out := make([]float64, len(x))
+		for i := range x {
+			out[i] = w*x[i] + (1-w)*y[i]
+		}
+		return out
+	}
+	res := &EnsembleResult{Dirs: [2]string{a, b}, ValidationByWeight: map[string]float64{}}
+	best := math.Inf(-1)
+	for k := 0; k <= steps; k++ {
+		w := float64(k) / float64(steps)
+		m, err := metrics.Compute(metrics.Sigmoids(combine(la.Validation.Logits, lb.Validation.Logits, w), 1), la.Validation.Labels)
+		if err != nil {
+			return nil, err
+		}
+		res.ValidationByWeight[fmt.Sprintf("%.3f", w)] = m.Accuracy
+		if m.Accuracy > best || (m.Accuracy == best && math.Abs(w-0.5) < math.Abs(res.Weight-0.5)) {
+			best, res.Weight, res.Validation = m.Accuracy, w, m
+		}
+	}
+	res.Test, err = metrics.Compute(metrics.Sigmoids(combine(la.Test.Logits, lb.Test.Logits, res.Weight), 1), la.Test.Labels)
+	return res, err
+}
