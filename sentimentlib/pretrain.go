@@ -321,16 +321,8 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 		}}
 	var last MLMMetrics
 	run.Evaluate = heldOutEvaluation(cfg, backend, store, run, masker, heldDS, &last, progress)
-	var st rundir.State
-	if resuming {
-		if _, err := run.Resume(&st); err != nil {
-			return nil, err
-		}
-	}
-	if err := run.Loop(ctx, &st); err != nil {
-		return nil, err
-	}
-	if err := rundir.SaveCheckpointFiltered(store, filepath.Join(outDir, EncoderCheckpoint), isEncoderVariable, nil); err != nil {
+	st, err := runPretraining(ctx, run, resuming, isEncoderVariable)
+	if err != nil {
 		return nil, err
 	}
 	tokens := 0
@@ -344,6 +336,21 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	}
 	fmt.Fprintf(progress, "pretrained %d steps in %.0f s: held-out %s; encoder in %s\n", st.Step, st.Seconds, last.describe(pretrainHeads(cfg)), filepath.Join(outDir, EncoderCheckpoint))
 	return res, nil
+}
+
+// runPretraining resumes run when its directory holds one, runs its loop to the end, and saves
+// the variables keep accepts, those a classifier takes, as encoder.ckpt.
+func runPretraining(ctx context.Context, run *trainloop.Run, resuming bool, keep func(path string) bool) (rundir.State, error) {
+	var st rundir.State
+	if resuming {
+		if _, err := run.Resume(&st); err != nil {
+			return st, err
+		}
+	}
+	if err := run.Loop(ctx, &st); err != nil {
+		return st, err
+	}
+	return st, rundir.SaveCheckpointFiltered(run.Store, filepath.Join(run.Dir, EncoderCheckpoint), keep, nil)
 }
 
 // pretrainingData reads the pretraining text (training split and unlabeled reviews) and the

@@ -119,16 +119,8 @@ func pretrainRegions(ctx context.Context, cfg PretrainConfig, outDir string, res
 		}}
 	var last MLMMetrics
 	run.Evaluate = heldOutRegions(cfg, backend, store, run, sampler, heldDS, &last, progress)
-	var st rundir.State
-	if resuming {
-		if _, err := run.Resume(&st); err != nil {
-			return nil, err
-		}
-	}
-	if err := run.Loop(ctx, &st); err != nil {
-		return nil, err
-	}
-	if err := rundir.SaveCheckpointFiltered(store, filepath.Join(outDir, EncoderCheckpoint), isTVVariable, nil); err != nil {
+	st, err := runPretraining(ctx, run, resuming, isTVVariable)
+	if err != nil {
 		return nil, err
 	}
 	res := &PretrainResults{Preset: cfg.Preset, Seed: cfg.Seed, Config: cfg, Steps: st.Step, TrainSeconds: st.Seconds,
