@@ -53,6 +53,7 @@ Usage:
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
   sentiment ensemble [--json] DIR1 DIR2       two runs' logits combined, the weight chosen on validation, test scored once
+  sentiment results [DIR]                     writes the index of the results directory (default results) to DIR/README.md
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
@@ -113,6 +114,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdInspect(args[1:], stdout, stderr)
 	case "ensemble":
 		return cmdEnsemble(args[1:], stdout, stderr)
+	case "results":
+		return cmdResults(args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -666,6 +669,26 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	for _, v := range vars {
 		fmt.Fprintf(stdout, "%-72s %-8s %-14s rms %.4f\n", v.Path, v.DType, fmt.Sprint(v.Dims), v.RMS)
 	}
+	return nil
+}
+
+func cmdResults(args []string, stdout, stderr io.Writer) error {
+	fs, err := parseFlagless("results", "[DIR]\n\nWrites DIR/README.md (default results/README.md): one line per study folder, from its README.", args, stderr)
+	if err != nil {
+		return err
+	}
+	dir := "results"
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	index, err := experiments.ResultsIndex(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte(index), 0o644); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	fmt.Fprint(stdout, index)
 	return nil
 }
 

@@ -13,9 +13,10 @@ import (
 // chosen on the validation split (the best accuracy, ties to the weight nearest 1/2), and the
 // test split scored once with it.
 type EnsembleResult struct {
-	Dirs             [2]string       `json:"dirs"`
-	Weight           float64         `json:"weight"`
-	Validation, Test metrics.Metrics `json:"validation"`
+	Dirs       [2]string       `json:"dirs"`
+	Weight     float64         `json:"weight"`
+	Validation metrics.Metrics `json:"validation"`
+	Test       metrics.Metrics `json:"test"`
 	// ValidationByWeight is the validation accuracy of each weight of the grid.
 	ValidationByWeight map[string]float64 `json:"validation_by_weight"`
 }
