@@ -71,7 +71,7 @@ func TestBrowserDemo(t *testing.T) {
 		}
 	}
 	// The page shows what the API says for the same text.
-	want, err := srv.p.Explain(review)
+	want, err := srv.p.ExplainContext(context.Background(), review)
 	if err != nil {
 		t.Fatal(err)
 	}
