@@ -2,6 +2,8 @@ package sentimentlib
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +70,36 @@ func TestRegionTargets(t *testing.T) {
 	}
 }
 
+// TestRegionPretrainingTextExcludesValidationAndTest: the reviews the tv-embedding is trained on
+// (as encoded for the region sampler) are the training split and the unlabeled reviews less the
+// held-out ones; no validation or test review is among them.
+func TestRegionPretrainingTextExcludesValidationAndTest(t *testing.T) {
+	cfg := tinyRegionPretraining(t)
+	vocab, docs, held, err := regionData(context.Background(), cfg, t.TempDir(), false, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := imdb.Load(context.Background(), imdb.Options{CacheDir: fixture, Offline: true})
+	key := func(ids []int32) string { return fmt.Sprint(ids) }
+	in := map[string]bool{}
+	for _, doc := range docs {
+		in[key(doc)] = true
+	}
+	for _, r := range append(d.Validation, d.Test...) {
+		if in[key(vocab.Encode(r.Text))] {
+			t.Fatalf("validation or test review in the region pretraining: %.60q", r.Text)
+		}
+	}
+	for _, r := range d.Train {
+		if !in[key(vocab.Encode(r.Text))] {
+			t.Fatalf("training review missing from the region pretraining: %.60q", r.Text)
+		}
+	}
+	if len(held) != cfg.HeldOut || len(docs) != len(d.Train)+len(d.Unsupervised)-cfg.HeldOut {
+		t.Errorf("%d reviews, %d held out; train %d, unlabeled %d", len(docs), len(held), len(d.Train), len(d.Unsupervised))
+	}
+}
+
 // TestRegionPretrainingAndInit: the tv-embedding's pretraining runs on the training and
 // unlabeled text only (its vocabulary from the training split), resumes to the same result,
 // saves the tv-embedding alone, and a region CNN fine-tuned with --init reads it, frozen.
@@ -127,6 +159,22 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 	res, err := Train(ctx, c, out, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The fine-tuning resumes too: interrupted in epoch 2 of 3, it ends where the uninterrupted
+	// run does.
+	c3 := c
+	c3.Epochs = 3
+	whole, err := Train(ctx, c3, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := t.TempDir()
+	cctx, cancel = context.WithCancel(ctx)
+	if _, err := Train(cctx, c3, again, &testkit.CancelAfter{Marker: "epoch 2/3", Cancel: cancel}); err == nil {
+		t.Fatal("the interrupted fine-tuning should report it")
+	}
+	if resumed, err := Train(ctx, c3, again, nil); err != nil || resumed.Test != whole.Test || resumed.Validation != whole.Validation {
+		t.Errorf("resumed fine-tuning %+v (%v), uninterrupted %+v", resumed, err, whole.Test)
 	}
 	best, err := rundir.VariableData(filepath.Join(out, BestCheckpoint))
 	if err != nil {
