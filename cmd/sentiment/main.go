@@ -31,12 +31,16 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/server"
 )
 
-const usage = `sentiment: IMDB movie-review sentiment with GoMLX
+// usage is the top-level help; the preset lists come from the library, so they never go stale.
+var usage = strings.NewReplacer(
+	"{presets}", strings.Join(sentimentlib.Presets(), ", "),
+	"{pretrain-presets}", strings.Join(sentimentlib.PretrainPresets(), "|"),
+).Replace(`sentiment: IMDB movie-review sentiment with GoMLX
 
 Usage:
   sentiment data [--hf-cache DIR] [--json]    split sizes, label balance, length percentiles, tokenizer coverage
   sentiment train [--preset NAME] [--out DIR] [--seed N] [--quick] [--hf-cache DIR] [--init PRETRAINED]
-                                              train a classifier (presets: default, nbsvm, ngrams, compare, gpu); rerun to resume
+                                              train a classifier (presets: {presets}); rerun to resume
   sentiment eval --model DIR [--split validation|test] [--json]
   sentiment predict --model DIR [--json] TEXT... (or - to read one review per line from stdin)
   sentiment serve --model DIR [--addr 127.0.0.1:8080]
@@ -46,8 +50,9 @@ Usage:
                                               the nbsvm preset end to end against scikit-learn's NBSVM
   sentiment calibrate --model DIR [--hf-cache DIR]
                                               fit temperature scaling on validation; predict/eval then use it
-  sentiment pretrain [--preset cpu|cpu-contrastive|gpu] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
-                                              pretraining (masked LM, or contrastive halves) on the training and unlabeled text; rerun to resume
+  sentiment pretrain [--preset {pretrain-presets}] [--out DIR] [--seed N] [--quick] [--hf-cache DIR]
+                                              pretraining on the training and unlabeled text (masked LM, contrastive halves, or
+                                              the region CNN's tv-embedding); rerun to resume
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
@@ -57,7 +62,7 @@ Usage:
 
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
-`
+`)
 
 // errUsage marks errors already explained by the flag package.
 var errUsage = errors.New("usage")
