@@ -10,7 +10,7 @@ CACHE_FLAG = $(if $(HF_CACHE),--hf-cache $(HF_CACHE))
 
 NB_OUT ?= $(CURDIR)/runs/notebooks-executed
 
-.PHONY: train train-best test check kernel vet-xla e2e notebooks notebooks-real data build build-xla bench fixture
+.PHONY: train train-best test check kernel vet-xla e2e onnx-check build-onnx notebooks notebooks-real data build build-xla bench fixture
 
 # The main job: train the recommended model (NB-weighted n-grams, about 8 s on 2 cores) on IMDB
 # and print its test metrics; a second run prints the saved ones.
@@ -33,9 +33,9 @@ test:
 kernel:
 	go run ./kernelsetup
 
-# What CI runs: the tests, the browser test of the web demo, then every notebook executed
-# headlessly in quick mode.
-check: test vet-xla e2e notebooks
+# What CI runs: the tests, the browser test of the web demo, the ONNX export in ONNX Runtime,
+# then every notebook executed headlessly in quick mode.
+check: test vet-xla e2e onnx-check notebooks
 
 # The GPU build (make build-xla) compiles and vets: it is behind a build tag, so go test skips it.
 vet-xla:
@@ -84,3 +84,20 @@ bench:
 
 fixture:
 	go run ./data/mkfixture --from $(or $(HF_CACHE),../shared/hf-cache) --to data/hf-cache
+
+# The ONNX export: bin/sentiment-onnx (cgo, the onnx build tag; the export runs GoMLX's ONNX
+# backend on the ONNX Runtime library that npm's onnxruntime-node ships).
+ORT_LIB = $(CURDIR)/bench/onnx/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
+export ONNXRUNTIME_SHARED_LIBRARY_PATH ?= $(ORT_LIB)
+
+bench/onnx/node_modules: bench/onnx/package.json bench/onnx/package-lock.json
+	cd bench/onnx && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+build-onnx: bench/onnx/node_modules
+	CGO_ENABLED=1 go build -tags onnx -o bin/sentiment-onnx ./cmd/sentiment
+
+# Exported models run in ONNX Runtime for Node against ours (logits within 1e-4, the same
+# labels, the same tokenizer ids from @huggingface/tokenizers).
+onnx-check: bench/onnx/node_modules
+	GOMLX_NO_AUTO_INSTALL=1 CGO_ENABLED=1 go test -tags onnx -count=1 -run ONNX -v ./sentimentlib/ ./cmd/sentiment/

@@ -58,6 +58,9 @@ Usage:
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
   sentiment ensemble [--json] DIR1 DIR2       two runs' logits combined, the weight chosen on validation, test scored once
+  sentiment export --model DIR --onnx FILE.onnx [--batch N]
+                                              the model as an ONNX graph (ids in, logits out), its features and a
+                                              manifest beside it (needs bin/sentiment-onnx: make build-onnx)
   sentiment results [DIR]                     writes the index of the results directory (default results) to DIR/README.md
 
 Run "sentiment COMMAND -h" for a command's flags.
@@ -121,6 +124,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdEnsemble(args[1:], stdout, stderr)
 	case "results":
 		return cmdResults(args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
@@ -641,6 +646,31 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "temperature %.4f fitted on validation; written to %s\n", c.Temperature, filepath.Join(*dir, sentimentlib.CalibrationFile))
 	fmt.Fprintf(stdout, "validation   before    after\n  nll      %8.4f %8.4f\n  ece      %8.4f %8.4f\n  brier    %8.4f %8.4f\n  accuracy %8.4f %8.4f\n",
 		c.Before.NLL, c.After.NLL, c.Before.ECE, c.After.ECE, c.Before.Brier, c.After.Brier, c.Before.Accuracy, c.After.Accuracy)
+	return nil
+}
+
+func cmdExport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("model", "", "model directory written by sentiment train (required)")
+	file := fs.String("onnx", "", "the ONNX file to write, ending in .onnx (required); its features and FILE.json go beside it")
+	batch := fs.Int("batch", 1, "the graph's batch size (its shapes are fixed)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *file == "" {
+		return fmt.Errorf("export: --model DIR and --onnx FILE.onnx are both required")
+	}
+	p, err := sentimentlib.Load(*dir)
+	if err != nil {
+		return err
+	}
+	m, err := p.ExportONNX(*file, *batch)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (input %s int32 [%d, %d], output %s float32 [%d]), %s and %s.json beside it\n",
+		*file, m.Input, m.Batch, m.MaxLen, m.Output, m.Batch, m.Features, *file)
 	return nil
 }
 

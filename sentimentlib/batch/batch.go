@@ -101,20 +101,27 @@ func New(name string, ids [][]int32, labels []int, opts Options) (*Dataset, erro
 		return nil, fmt.Errorf("batch %s: buckets %v must be ascending, positive and end at the maximum length %d", name, opts.Buckets, maxLen)
 	}
 	d := &Dataset{name: name, labels: labels, opts: opts, ids: make([][]int32, len(ids)), length: make([]int, len(ids))}
-	trunc := opts.Truncation
-	if opts.PrependCLS {
-		trunc.MaxLen--
-		trunc.Head = min(trunc.Head, trunc.MaxLen)
-	}
 	for i, x := range ids {
 		d.length[i] = len(x)
-		x = trunc.Apply(x)
-		if opts.PrependCLS {
-			x = append([]int32{tokenize.ClsID}, x...)
-		}
-		d.ids[i] = x
+		d.ids[i] = opts.Prepare(x)
 	}
 	return d, nil
+}
+
+// Prepare returns a review's ids as the model reads them: truncated to the maximum length,
+// with [CLS] in front when PrependCLS is set; batches pad them with tokenize.PadID. It is what
+// a client of an exported model must do to the features' ids.
+func (opts Options) Prepare(ids []int32) []int32 {
+	trunc := opts.Truncation
+	if trunc.MaxLen == 0 {
+		trunc = Truncation{MaxLen: 256, Head: 64}
+	}
+	if !opts.PrependCLS {
+		return trunc.Apply(ids)
+	}
+	trunc.MaxLen--
+	trunc.Head = min(trunc.Head, trunc.MaxLen)
+	return append([]int32{tokenize.ClsID}, trunc.Apply(ids)...)
 }
 
 // DefaultBuckets for a maximum length: quarters of it, rounded up to multiples of 8.

@@ -1,0 +1,49 @@
+// Runs a model exported by `sentiment export` in ONNX Runtime (onnxruntime-node), following only
+// the manifest written beside it, as a client in another stack would.
+//
+//   node run.mjs MODEL.onnx.json REQUEST.json
+//
+// REQUEST.json: {"texts": [...]} to tokenize with the Hugging Face tokenizers for JavaScript
+// (models whose features are a tokenizer.json), or {"ids": [[...], ...]}: ids the features gave,
+// before truncation. Prints {"ids": [...], "logits": [...], "probabilities": [...]}, one per review.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { Tokenizer } from "@huggingface/tokenizers";
+
+const [manifestPath, requestPath] = process.argv.slice(2);
+const m = JSON.parse(readFileSync(manifestPath, "utf8"));
+const req = JSON.parse(readFileSync(requestPath, "utf8"));
+const dir = dirname(manifestPath);
+
+let ids = req.ids;
+if (req.texts) {
+  if (!m.features.endsWith("tokenizer.json")) {
+    throw new Error(`${m.features} is not a Hugging Face tokenizer: pass the ids`);
+  }
+  const tok = new Tokenizer(JSON.parse(readFileSync(join(dir, m.features), "utf8")), {});
+  ids = req.texts.map((t) => tok.encode(t, { add_special_tokens: false }).ids);
+}
+
+// The manifest's recipe: truncate (head and tail), [CLS] first, pad to max_len.
+function prepare(x) {
+  let maxLen = m.max_len, head = m.head_tokens;
+  if (m.prepend_cls) { maxLen -= 1; head = Math.min(head, maxLen); }
+  if (x.length > maxLen) {
+    x = head < 0 || head >= maxLen ? x.slice(0, maxLen) : x.slice(0, head).concat(x.slice(x.length - (maxLen - head)));
+  }
+  return m.prepend_cls ? [m.cls_id].concat(x) : x;
+}
+const prepared = ids.map(prepare);
+
+const session = await ort.InferenceSession.create(join(dir, m.model));
+const logits = [];
+for (let start = 0; start < prepared.length; start += m.batch) {
+  const data = new Int32Array(m.batch * m.max_len).fill(m.pad_id);
+  prepared.slice(start, start + m.batch).forEach((row, r) => data.set(row, r * m.max_len));
+  const out = await session.run({ [m.input]: new ort.Tensor("int32", data, [m.batch, m.max_len]) });
+  const l = Array.from(out[m.output].data);
+  logits.push(...l.slice(0, Math.min(m.batch, prepared.length - start)));
+}
+const probabilities = logits.map((z) => 1 / (1 + Math.exp(-z / m.temperature)));
+console.log(JSON.stringify({ ids, logits, probabilities }));

@@ -1,0 +1,111 @@
+package sentimentlib
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+)
+
+// ExportManifest is what travels beside an exported ONNX model (as FILE.json): how a client in
+// another language turns a review into the model's input, and its output into a probability.
+type ExportManifest struct {
+	Model        string `json:"model"`        // the .onnx file, beside this manifest
+	Architecture string `json:"architecture"` // config.json's architecture
+	// Features is the features file, copied beside the model: a Hugging Face tokenizer.json
+	// (transformer, ngrams), ngrams.json (nbsvm) or words.json (region_cnn).
+	Features string `json:"features"`
+	// FeaturesRecipe says how the features file turns a review into ids.
+	FeaturesRecipe string `json:"features_recipe"`
+	// Input is the graph's input: "ids", int32 [Batch, MaxLen]; Output its output: "logits",
+	// float32 [Batch].
+	Input  string `json:"input"`
+	Output string `json:"output"`
+	Batch  int    `json:"batch"`
+	MaxLen int    `json:"max_len"`
+	// HeadTokens: a review of more than MaxLen ids keeps its first HeadTokens and its last
+	// MaxLen-HeadTokens (after [CLS], when PrependCLS).
+	HeadTokens int  `json:"head_tokens"`
+	PrependCLS bool `json:"prepend_cls"`
+	CLSID      int  `json:"cls_id"`
+	PadID      int  `json:"pad_id"` // fills each row to MaxLen, and the rows of a short batch
+	// Temperature: p(positive) = sigmoid(logit / Temperature); 1 when uncalibrated.
+	Temperature float64 `json:"temperature"`
+	Recipe      string  `json:"recipe"`
+}
+
+// ExportONNX writes the model as an ONNX graph to file (ids in, logits out, the weights
+// embedded), its features file beside it as FILE-without-.onnx.<features file>, and the
+// manifest as FILE.json. batch is the fixed batch size of the graph (its shapes are static).
+// It needs a binary built with the onnx tag (make build-onnx) and the ONNX Runtime library.
+func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) {
+	if !strings.HasSuffix(file, ".onnx") {
+		return nil, fmt.Errorf("export: %q: the ONNX file's name must end in .onnx", file)
+	}
+	if batch < 1 || batch > 4096 {
+		return nil, fmt.Errorf("export: batch %d must be in [1, 4096]", batch)
+	}
+	dir := filepath.Dir(file)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("export: %s is not a directory one can write the model into: create it first", dir)
+	}
+	if !onnxBuilt {
+		return nil, errONNXNotBuilt
+	}
+	base := strings.TrimSuffix(filepath.Base(file), ".onnx")
+	featName := base + "." + featuresFile(p.cfg)
+	opts := p.cfg.BatchOptions(false)
+	m := &ExportManifest{
+		Model: filepath.Base(file), Architecture: p.cfg.Architecture, Features: featName, FeaturesRecipe: featuresRecipe[featuresFile(p.cfg)],
+		Input: "ids", Output: "logits", Batch: batch, MaxLen: p.cfg.MaxLen, HeadTokens: p.cfg.HeadTokens,
+		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID),
+		Temperature: p.temperature,
+		Recipe: "ids = the features' encoding of the review; if longer than max_len (max_len-1 with [CLS]), keep " +
+			"the first head_tokens and the last (max_len - head_tokens); put cls_id first when prepend_cls; pad " +
+			"with pad_id to max_len; run batch rows at a time (pad short batches with rows of pad_id); " +
+			"p(positive) = 1 / (1 + exp(-logit / temperature))",
+	}
+	if err := saveONNX(p, file, batch, p.cfg.MaxLen); err != nil {
+		return nil, err
+	}
+	if err := p.feat.Save(filepath.Join(dir, featName)); err != nil {
+		return nil, fmt.Errorf("export: the features: %w", err)
+	}
+	if err := rundir.WriteJSON(file+".json", m); err != nil {
+		return nil, fmt.Errorf("export: the manifest: %w", err)
+	}
+	for _, f := range []string{file, filepath.Join(dir, featName), file + ".json"} {
+		if err := os.Chmod(f, 0o644); err != nil { // files to share: readable by all
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// featuresRecipe tells a client in another language how each features file gives the ids.
+var featuresRecipe = map[string]string{
+	TokenizerFile: "a Hugging Face tokenizer.json (WordPiece with its normalizer): encode the review without special tokens " +
+		"(Python tokenizers: Tokenizer.from_file(f).encode(text, add_special_tokens=False).ids; JavaScript: @huggingface/tokenizers)",
+	NgramsFile: "ngrams.json: split the review into words as its \"words\" field says; every n-gram of 1 to max_n words that is in " +
+		"\"ngrams\" gives its index there plus 1; the ids are those, each once, sorted ascending",
+	WordsFile: "words.json: split the review into words as ngrams.json's \"words\" field says (the same split); word i of " +
+		"\"words\" has id i+2, a word outside it id 1; the ids are the words' in order",
+}
+
+// InputIDs returns the ids the exported graph reads for each text, before padding: the
+// features' encoding, truncated, with [CLS] when the model pools on it.
+func (p *Predictor) InputIDs(texts []string) [][]int32 {
+	opts := p.cfg.BatchOptions(false)
+	ids := p.feat.EncodeAll(texts)
+	for i, x := range ids {
+		ids[i] = opts.Prepare(x)
+	}
+	return ids
+}
+
+// errONNXNotBuilt: this binary was built without the onnx tag.
+var errONNXNotBuilt = errors.New("export: this binary was built without ONNX support: build it with `make build-onnx` (bin/sentiment-onnx; cgo and the onnx build tag)")
