@@ -1,6 +1,8 @@
 package sentimentlib
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -84,6 +86,41 @@ func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) 
 		}
 	}
 	return m, nil
+}
+
+// ExportSample is a golden file for clients of an exported model: reviews, the ids the
+// features give them (before truncation) and this model's logits.
+type ExportSample struct {
+	Split  string    `json:"split"`
+	Texts  []string  `json:"texts"`
+	IDs    [][]int32 `json:"ids"`
+	Logits []float64 `json:"logits"`
+}
+
+// ExportSample writes FILE.sample.json beside an exported model file: the first n reviews of a
+// split (validation unless told otherwise; cacheDir as PredictSplit takes it), for a client in
+// another stack to check itself against (bench/onnx/run.mjs does). It returns the file's path.
+func (p *Predictor) ExportSample(ctx context.Context, file, split, cacheDir string, n int) (string, error) {
+	if n < 1 {
+		return "", fmt.Errorf("export: a sample of %d reviews: want at least 1", n)
+	}
+	reviews, err := p.splitReviews(ctx, cmp.Or(split, "validation"), cacheDir)
+	if err != nil {
+		return "", err
+	}
+	s := ExportSample{Split: cmp.Or(split, "validation")}
+	for _, r := range reviews[:min(n, len(reviews))] {
+		s.Texts = append(s.Texts, r.Text)
+	}
+	s.IDs = p.feat.EncodeAll(s.Texts)
+	if s.Logits, err = p.Logits(ctx, s.IDs); err != nil {
+		return "", err
+	}
+	path := file + ".sample.json"
+	if err := rundir.WriteJSON(path, s); err != nil {
+		return "", fmt.Errorf("export: the sample: %w", err)
+	}
+	return path, os.Chmod(path, 0o644)
 }
 
 // featuresRecipe tells a client in another language how each features file gives the ids.

@@ -56,7 +56,7 @@ func TestExportONNXCommand(t *testing.T) {
 	}
 	file := filepath.Join(to, "nbsvm.onnx")
 	out.Reset()
-	err := run(ctx, []string{"export", "--model", dir, "--onnx", file, "--batch", "4"}, &out, &errb)
+	err := run(ctx, []string{"export", "--model", dir, "--onnx", file, "--batch", "4", "--sample", "7", "--hf-cache", "../../data/hf-cache"}, &out, &errb)
 	if !onnxTagged {
 		if err == nil || !strings.Contains(err.Error(), "make build-onnx") {
 			t.Errorf("export without the onnx build: %v, want an error naming make build-onnx", err)
@@ -82,6 +82,14 @@ func TestExportONNXCommand(t *testing.T) {
 		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	var s struct {
+		Texts  []string
+		IDs    [][]int32
+		Logits []float64
+	}
+	if b, err := os.ReadFile(file + ".sample.json"); err != nil || json.Unmarshal(b, &s) != nil || len(s.Texts) != 7 || len(s.IDs) != 7 || len(s.Logits) != 7 {
+		t.Errorf("the sample: %v, %d texts, %d ids, %d logits; want 7 of each", err, len(s.Texts), len(s.IDs), len(s.Logits))
 	}
 	if !strings.Contains(out.String(), "ids int32 [4, 512]") {
 		t.Errorf("export printed %q", out.String())

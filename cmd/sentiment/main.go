@@ -58,7 +58,7 @@ Usage:
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
   sentiment ensemble [--json] DIR1 DIR2       two runs' logits combined, the weight chosen on validation, test scored once
-  sentiment export --model DIR --onnx FILE.onnx [--batch N]
+  sentiment export --model DIR --onnx FILE.onnx [--batch N] [--sample N]
                                               the model as an ONNX graph (ids in, logits out), its features and a
                                               manifest beside it (needs bin/sentiment-onnx: make build-onnx)
   sentiment results [DIR]                     writes the index of the results directory (default results) to DIR/README.md
@@ -655,6 +655,9 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("model", "", "model directory written by sentiment train (required)")
 	file := fs.String("onnx", "", "the ONNX file to write, ending in .onnx (required); its features and FILE.json go beside it")
 	batch := fs.Int("batch", 1, "the graph's batch size (its shapes are fixed)")
+	sample := fs.Int("sample", 0, "also write FILE.sample.json: this many reviews of --split with their ids and our logits, for a client to check itself against (bench/onnx/run.mjs)")
+	split := fs.String("split", "validation", "the split the sample comes from")
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory, for the sample (default: the one the model was trained on)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -671,6 +674,13 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (input %s int32 [%d, %d], output %s float32 [%d]), %s and %s.json beside it\n",
 		*file, m.Input, m.Batch, m.MaxLen, m.Output, m.Batch, m.Features, *file)
+	if *sample > 0 {
+		path, err := p.ExportSample(context.Background(), *file, *split, *cache, *sample)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d %s reviews, their ids and our logits (check a client with: node bench/onnx/run.mjs %s.json %s)\n", path, *sample, *split, *file, path)
+	}
 	return nil
 }
 
