@@ -101,3 +101,4 @@ build-onnx: bench/onnx/node_modules
 # labels, the same tokenizer ids from @huggingface/tokenizers).
 onnx-check: bench/onnx/node_modules
 	GOMLX_NO_AUTO_INSTALL=1 CGO_ENABLED=1 go test -tags onnx -count=1 -run ONNX -v ./sentimentlib/ ./cmd/sentiment/
+	E2E_ARTIFACTS=$(CURDIR)/runs/e2e GOMLX_NO_AUTO_INSTALL=1 CGO_ENABLED=1 go test -tags 'onnx e2e' -count=1 -run WebDemo -v ./sentimentlib/

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
+	"github.com/sentiment-go/sentiment/sentimentlib/webdemo"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // ExportManifest is what travels beside an exported ONNX model (as FILE.json): how a client in
@@ -35,6 +37,8 @@ type ExportManifest struct {
 	PrependCLS bool `json:"prepend_cls"`
 	CLSID      int  `json:"cls_id"`
 	PadID      int  `json:"pad_id"` // fills each row to MaxLen, and the rows of a short batch
+	// UnkID is the id of a word the features do not know (-1: none; nbsvm leaves such n-grams out).
+	UnkID int `json:"unk_id"`
 	// Temperature: p(positive) = sigmoid(logit / Temperature); 1 when uncalibrated.
 	Temperature float64 `json:"temperature"`
 	Recipe      string  `json:"recipe"`
@@ -64,7 +68,7 @@ func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) 
 	m := &ExportManifest{
 		Model: filepath.Base(file), Architecture: p.cfg.Architecture, Features: featName, FeaturesRecipe: featuresRecipe[featuresFile(p.cfg)],
 		Input: "ids", Output: "logits", Batch: batch, MaxLen: p.cfg.MaxLen, HeadTokens: p.cfg.HeadTokens,
-		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID),
+		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID), UnkID: unkID[featuresFile(p.cfg)],
 		Temperature: p.temperature,
 		Recipe: "ids = the features' encoding of the review; if longer than max_len (max_len-1 with [CLS]), keep " +
 			"the first head_tokens and the last (max_len - head_tokens); put cls_id first when prepend_cls; pad " +
@@ -121,6 +125,23 @@ func (p *Predictor) ExportSample(ctx context.Context, file, split, cacheDir stri
 		return "", fmt.Errorf("export: the sample: %w", err)
 	}
 	return path, os.Chmod(path, 0o644)
+}
+
+// unkID is the unknown id of each kind of features (tokenize.UnkID, words.UnknownID).
+var unkID = map[string]int{TokenizerFile: int(tokenize.UnkID), WordsFile: int(words.UnknownID), NgramsFile: -1}
+
+// ExportWeb writes the browser demo into dir (package webdemo): the page and its runtime,
+// copied from nodeModules, and the model exported as dir/model.onnx (batch 1) with its manifest
+// and tokenizer. Only models whose features are a tokenizer.json qualify: the page tokenizes
+// with @huggingface/tokenizers, and the n-gram and word features have no JavaScript version.
+func (p *Predictor) ExportWeb(dir, nodeModules string) (*ExportManifest, error) {
+	if _, ok := p.feat.(*tokenize.Tokenizer); !ok {
+		return nil, fmt.Errorf("export --web: the page tokenizes with @huggingface/tokenizers, which reads a tokenizer.json; a %s model's features (%s) have no JavaScript version yet: export a transformer run, or use --onnx and give a client the ids", p.cfg.Architecture, featuresFile(p.cfg))
+	}
+	if err := webdemo.Write(dir, nodeModules); err != nil {
+		return nil, err
+	}
+	return p.ExportONNX(filepath.Join(dir, "model.onnx"), 1)
 }
 
 // featuresRecipe tells a client in another language how each features file gives the ids.

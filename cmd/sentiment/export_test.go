@@ -43,7 +43,9 @@ func TestExportONNXCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"export", "--model", dir}, "--onnx FILE.onnx are both required"},
+		{[]string{"export", "--model", dir}, "one of --onnx FILE.onnx or --web DIR are required"},
+		{[]string{"export", "--model", dir, "--onnx", filepath.Join(to, "m.onnx"), "--web", to}, "one of --onnx"},
+		{[]string{"export", "--model", dir, "--web", filepath.Join(to, "web")}, "no JavaScript version yet"},
 		{[]string{"export", "--model", dir, "--onnx", filepath.Join(to, "m.txt")}, "must end in .onnx"},
 		{[]string{"export", "--model", dir, "--onnx", filepath.Join(to, "m.onnx"), "--batch", "0"}, "batch 0"},
 		{[]string{"export", "--model", dir, "--onnx", filepath.Join(to, "missing", "m.onnx")}, "create it first"},

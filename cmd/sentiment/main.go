@@ -58,9 +58,10 @@ Usage:
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
   sentiment ensemble [--json] DIR1 DIR2       two runs' logits combined, the weight chosen on validation, test scored once
-  sentiment export --model DIR --onnx FILE.onnx [--batch N] [--sample N]
+  sentiment export --model DIR --onnx FILE.onnx [--batch N] [--sample N]  (or --web DIR)
                                               the model as an ONNX graph (ids in, logits out), its features and a
-                                              manifest beside it (needs bin/sentiment-onnx: make build-onnx)
+                                              manifest beside it; --web: a page that runs it in the browser
+                                              (needs bin/sentiment-onnx: make build-onnx)
   sentiment results [DIR]                     writes the index of the results directory (default results) to DIR/README.md
 
 Run "sentiment COMMAND -h" for a command's flags.
@@ -653,7 +654,9 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("model", "", "model directory written by sentiment train (required)")
-	file := fs.String("onnx", "", "the ONNX file to write, ending in .onnx (required); its features and FILE.json go beside it")
+	file := fs.String("onnx", "", "the ONNX file to write, ending in .onnx; its features and FILE.json go beside it")
+	web := fs.String("web", "", "write the browser demo into this directory instead: the page, ONNX Runtime Web, the tokenizer and the model (transformer runs); serve it with any static file server")
+	nodeModules := fs.String("node-modules", "bench/onnx/node_modules", "with --web: the node_modules holding onnxruntime-web and @huggingface/tokenizers (make build-onnx installs them)")
 	batch := fs.Int("batch", 1, "the graph's batch size (its shapes are fixed)")
 	sample := fs.Int("sample", 0, "also write FILE.sample.json: this many reviews of --split with their ids and our logits, for a client to check itself against (bench/onnx/run.mjs)")
 	split := fs.String("split", "validation", "the split the sample comes from")
@@ -661,12 +664,19 @@ func cmdExport(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" || *file == "" {
-		return fmt.Errorf("export: --model DIR and --onnx FILE.onnx are both required")
+	if *dir == "" || (*file == "") == (*web == "") {
+		return fmt.Errorf("export: --model DIR and one of --onnx FILE.onnx or --web DIR are required")
 	}
 	p, err := sentimentlib.Load(*dir)
 	if err != nil {
 		return err
+	}
+	if *web != "" {
+		if _, err := p.ExportWeb(*web, *nodeModules); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote the browser demo into %s: serve it with any static file server, e.g. python3 -m http.server -d %s, and open http://localhost:8000/\n", *web, *web)
+		return nil
 	}
 	m, err := p.ExportONNX(*file, *batch)
 	if err != nil {

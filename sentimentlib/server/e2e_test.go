@@ -10,27 +10,14 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 )
-
-func chromiumPath(t *testing.T) string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("no Chromium found: install it (Debian: apt-get install -y chromium) or set CHROMIUM to its path")
-	return ""
-}
 
 // TestBrowserDemo loads the page in headless Chromium, types a review, submits it, and checks
 // the rendered label, probability bar and highlighted words; it saves a screenshot to
@@ -40,7 +27,7 @@ func TestBrowserDemo(t *testing.T) {
 	srv := serverFromEnv(t, "E2E_MODEL")
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)),
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(testkit.Chromium(t)),
 		chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(900, 800))
 	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
