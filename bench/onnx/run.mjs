@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { prepare, batch, probability } from "../../sentimentlib/webdemo/page/ids.mjs";
 
 const [manifestPath, requestPath] = process.argv.slice(2);
 const m = JSON.parse(readFileSync(manifestPath, "utf8"));
@@ -27,27 +28,17 @@ if (req.texts && m.features.endsWith("tokenizer.json")) {
   throw new Error(`${m.features} is not a Hugging Face tokenizer: give the ids ("ids") rather than the texts`);
 }
 
-// The manifest's recipe: truncate (head and tail), [CLS] first, pad to max_len.
-function prepare(x) {
-  let maxLen = m.max_len, head = m.head_tokens;
-  if (m.prepend_cls) { maxLen -= 1; head = Math.min(head, maxLen); }
-  if (x.length > maxLen) {
-    x = head < 0 || head >= maxLen ? x.slice(0, maxLen) : x.slice(0, head).concat(x.slice(x.length - (maxLen - head)));
-  }
-  return m.prepend_cls ? [m.cls_id].concat(x) : x;
-}
-const prepared = ids.map(prepare);
+const prepared = ids.map((x) => prepare(m, x));
 
 const session = await ort.InferenceSession.create(join(dir, m.model));
 const logits = [];
 for (let start = 0; start < prepared.length; start += m.batch) {
-  const data = new Int32Array(m.batch * m.max_len).fill(m.pad_id);
-  prepared.slice(start, start + m.batch).forEach((row, r) => data.set(row, r * m.max_len));
+  const data = batch(m, prepared.slice(start, start + m.batch));
   const out = await session.run({ [m.input]: new ort.Tensor("int32", data, [m.batch, m.max_len]) });
   const l = Array.from(out[m.output].data);
   logits.push(...l.slice(0, Math.min(m.batch, prepared.length - start)));
 }
-const probabilities = logits.map((z) => 1 / (1 + Math.exp(-z / m.temperature)));
+const probabilities = logits.map((z) => probability(m, z));
 console.log(JSON.stringify({ ids, logits, probabilities }));
 
 // A sample written by `sentiment export --sample N` carries our logits: check against them.

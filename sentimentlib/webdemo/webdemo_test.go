@@ -36,7 +36,10 @@ func TestWrite(t *testing.T) {
 		t.Errorf("index.html: %v", err)
 	}
 	js, err := os.ReadFile(filepath.Join(out, "demo.mjs"))
-	if err != nil || !strings.Contains(string(js), `"./ort.wasm.min.mjs"`) || !strings.Contains(string(js), `"./tokenizers.mjs"`) {
+	if err != nil || !strings.Contains(string(js), `"./ort.wasm.min.mjs"`) || !strings.Contains(string(js), `"./tokenizers.mjs"`) || !strings.Contains(string(js), `"./ids.mjs"`) {
 		t.Errorf("demo.mjs does not load the runtime files it is given: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "ids.mjs")); err != nil {
+		t.Errorf("the page's ids.mjs: %v", err)
 	}
 }
