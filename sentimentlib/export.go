@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/webdemo"
 	"github.com/sentiment-go/sentiment/sentimentlib/words"
@@ -67,7 +68,7 @@ func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) 
 	opts := p.cfg.BatchOptions(false)
 	m := &ExportManifest{
 		Model: filepath.Base(file), Architecture: p.cfg.Architecture, Features: featName, FeaturesRecipe: featuresRecipe[featuresFile(p.cfg)],
-		Input: "ids", Output: "logits", Batch: batch, MaxLen: p.cfg.MaxLen, HeadTokens: p.cfg.HeadTokens,
+		Input: onnxInput, Output: onnxOutput, Batch: batch, MaxLen: p.cfg.MaxLen, HeadTokens: p.cfg.HeadTokens,
 		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID), UnkID: unkID[featuresFile(p.cfg)],
 		Temperature: p.temperature,
 		Recipe: "ids = the features' encoding of the review; if longer than max_len (max_len-1 with [CLS]), keep " +
@@ -75,7 +76,7 @@ func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) 
 			"with pad_id to max_len; run batch rows at a time (pad short batches with rows of pad_id); " +
 			"p(positive) = 1 / (1 + exp(-logit / temperature))",
 	}
-	if err := saveONNX(p, file, batch, p.cfg.MaxLen); err != nil {
+	if err := saveONNX(p, file, batch); err != nil {
 		return nil, err
 	}
 	if err := p.feat.Save(filepath.Join(dir, featName)); err != nil {
@@ -150,20 +151,12 @@ var featuresRecipe = map[string]string{
 		"(Python tokenizers: Tokenizer.from_file(f).encode(text, add_special_tokens=False).ids; JavaScript: @huggingface/tokenizers)",
 	NgramsFile: "ngrams.json: split the review into words as its \"words\" field says; every n-gram of 1 to max_n words that is in " +
 		"\"ngrams\" gives its index there plus 1; the ids are those, each once, sorted ascending",
-	WordsFile: "words.json: split the review into words as ngrams.json's \"words\" field says (the same split); word i of " +
-		"\"words\" has id i+2, a word outside it id 1; the ids are the words' in order",
+	WordsFile: "words.json: the review's words: " + ngrams.SplitDescription + "; word i of \"words\" has id i+2, " +
+		"a word outside it id 1; the ids are the words', in order",
 }
 
-// InputIDs returns the ids the exported graph reads for each text, before padding: the
-// features' encoding, truncated, with [CLS] when the model pools on it.
-func (p *Predictor) InputIDs(texts []string) [][]int32 {
-	opts := p.cfg.BatchOptions(false)
-	ids := p.feat.EncodeAll(texts)
-	for i, x := range ids {
-		ids[i] = opts.Prepare(x)
-	}
-	return ids
-}
+// The names of the exported graph's input and output.
+const onnxInput, onnxOutput = "ids", "logits"
 
 // errONNXNotBuilt: this binary was built without the onnx tag.
 var errONNXNotBuilt = errors.New("export: this binary was built without ONNX support: build it with `make build-onnx` (bin/sentiment-onnx; cgo and the onnx build tag)")

@@ -10,8 +10,6 @@ import (
 	_ "github.com/gomlx/compute-onnx" // registers the "onnx" backend
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/onnx"
 )
 
@@ -24,9 +22,9 @@ const onnxBuilt = true
 const npmRuntime = "bench/onnx/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
 
 // saveONNX compiles the predictor's inference graph on GoMLX's ONNX backend for ids of shape
-// [batch, maxLen] and writes it to file, the weights embedded as constants. The ONNX backend
+// [batch, max_len] and writes it to file, the weights embedded as constants. The ONNX backend
 // needs the ONNX Runtime library (ONNXRUNTIME_SHARED_LIBRARY_PATH).
-func saveONNX(p *Predictor, file string, batch, maxLen int) error {
+func saveONNX(p *Predictor, file string, batch int) error {
 	if os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
 		if _, err := os.Stat(npmRuntime); err == nil {
 			os.Setenv("ONNXRUNTIME_SHARED_LIBRARY_PATH", npmRuntime)
@@ -37,18 +35,12 @@ func saveONNX(p *Predictor, file string, batch, maxLen int) error {
 		return fmt.Errorf("export: the ONNX backend: %w (set ONNXRUNTIME_SHARED_LIBRARY_PATH to a libonnxruntime.so; `make build-onnx` installs one under bench/onnx)", err)
 	}
 	defer backend.Finalize()
-	fn, err := graphFn(p.cfg)
-	if err != nil {
-		return err
-	}
-	exec, err := model.NewExec(backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
-		return fn(scope, tokens)
-	})
+	exec, err := p.inferenceExec(backend)
 	if err != nil {
 		return err
 	}
 	tmp := file + ".tmp"
-	if err := onnx.SaveToFile(backend, exec, tmp, []shapes.Shape{shapes.Make(dtypes.Int32, batch, maxLen)}, []string{"ids"}, []string{"logits"}); err != nil {
+	if err := onnx.SaveToFile(backend, exec, tmp, []shapes.Shape{shapes.Make(dtypes.Int32, batch, p.cfg.MaxLen)}, []string{onnxInput}, []string{onnxOutput}); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("export: %w", err)
 	}

@@ -168,17 +168,23 @@ func known(ids []int32, f Features) bool {
 // compile (re)builds the inference executor; the explanation one is rebuilt on the next
 // Explain.
 func (p *Predictor) compile() error {
-	fn, err := graphFn(p.cfg)
-	if err != nil {
-		return err
-	}
-	exec, err := model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
-		return fn(scope, tokens) // logits; the host applies the temperature and the sigmoid
-	})
+	exec, err := p.inferenceExec(p.backend)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.exec, p.explainExec = exec, nil
 	return err
+}
+
+// inferenceExec is the model's inference graph (ids in, logits out) on a backend: the
+// predictor's own, or the ONNX backend of the export.
+func (p *Predictor) inferenceExec(backend compute.Backend) (*model.Exec, error) {
+	fn, err := graphFn(p.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewExec(backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
+		return fn(scope, tokens) // logits; the host applies the temperature and the sigmoid
+	})
 }
 
 // probabilities returns P(positive) = metrics.Sigmoid(logit / temperature) for encoded reviews.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -40,14 +39,7 @@ func TestWebDemoInBrowser(t *testing.T) {
 	}
 	ts := httptest.NewServer(http.FileServer(http.Dir(web)))
 	defer ts.Close()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(testkit.Chromium(t)),
-		chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(900, 700))
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancel()
-	bctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	bctx, cancel = context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	bctx := testkit.Browser(t, 900, 700, 90*time.Second)
 	if err := chromedp.Do(bctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitEnabled(chromedp.ID("go"))); err != nil {
 		status, _ := chromedp.Run(bctx, chromedp.Text(chromedp.ID("status")))
 		t.Fatalf("the page did not start: %v (status %q)", err, status)
@@ -56,35 +48,34 @@ func TestWebDemoInBrowser(t *testing.T) {
 		"A wonderful film with a superb cast, though the ending was terrible.",
 		"Two hours I will never get back. Dull, lifeless and far too long.",
 	} {
+		// The result of this review, not of the one before: the page sets data-logit anew.
+		if _, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("result").dataset.logit = ""`)); err != nil {
+			t.Fatal(err)
+		}
 		err := chromedp.Do(bctx,
 			chromedp.SetValue(chromedp.ID("text"), review),
 			chromedp.Click(chromedp.ID("go")),
-			chromedp.WaitVisible(chromedp.ID("result")),
 		)
 		if err != nil {
 			t.Fatalf("browser: %v", err)
 		}
-		// The result of this review, not the previous one: wait until the logit attribute changes.
-		var logitText, label string
-		want, err := p.Logits(ctx, p.feat.EncodeAll([]string{review}))
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.getElementById("result").dataset.logit !== ""`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("no result for %.40q: %v", review, err)
+		}
+		logitText, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("result").dataset.logit`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 50 {
-			logitText, err = chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("result").dataset.logit`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, err := strconv.ParseFloat(logitText, 64); err == nil && math.Abs(got-want[0]) <= 1e-4 {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
+		want, err := p.Logits(ctx, p.feat.EncodeAll([]string{review}))
+		if err != nil {
+			t.Fatal(err)
 		}
 		got, err := strconv.ParseFloat(logitText, 64)
 		if err != nil || math.Abs(got-want[0]) > 1e-4 {
 			t.Errorf("%.40q: the page's logit %q, ours %.6f", review, logitText, want[0])
 		}
-		if label, err = chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("label").textContent`)); err != nil {
+		label, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("label").textContent`))
+		if err != nil {
 			t.Fatal(err)
 		}
 		preds, _ := p.Predict([]string{review})
@@ -96,16 +87,5 @@ func TestWebDemoInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := os.Getenv("E2E_ARTIFACTS")
-	if out == "" {
-		out = t.TempDir()
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(out, "web-demo.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
+	testkit.SaveArtifact(t, "web-demo.png", shot)
 }

@@ -103,19 +103,15 @@ func New(name string, ids [][]int32, labels []int, opts Options) (*Dataset, erro
 	d := &Dataset{name: name, labels: labels, opts: opts, ids: make([][]int32, len(ids)), length: make([]int, len(ids))}
 	for i, x := range ids {
 		d.length[i] = len(x)
-		d.ids[i] = opts.Prepare(x)
+		d.ids[i] = opts.prepare(x)
 	}
 	return d, nil
 }
 
-// Prepare returns a review's ids as the model reads them: truncated to the maximum length,
-// with [CLS] in front when PrependCLS is set; batches pad them with tokenize.PadID. It is what
-// a client of an exported model must do to the features' ids.
-func (opts Options) Prepare(ids []int32) []int32 {
+// prepare returns a review's ids as the model reads them: truncated to the maximum length,
+// with [CLS] in front when PrependCLS is set; batches pad them with tokenize.PadID.
+func (opts Options) prepare(ids []int32) []int32 {
 	trunc := opts.Truncation
-	if trunc.MaxLen == 0 {
-		trunc = Truncation{MaxLen: 256, Head: 64}
-	}
 	if !opts.PrependCLS {
 		return trunc.Apply(ids)
 	}

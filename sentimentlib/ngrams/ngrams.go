@@ -358,10 +358,13 @@ type file struct {
 	Negative []int32   `json:"negative_reviews"`
 }
 
+// SplitDescription says how a review becomes words (tokenize.AppendWords), for readers of the
+// saved files in other languages.
+const SplitDescription = `tokenizer.json's normalizer (<br /> and HTML entities replaced, control characters dropped, lowercased), ` +
+	`then split on whitespace with each punctuation character a word of its own, except the ASCII apostrophe, which stays inside its word`
+
 // WordsDescription is the "words" field of the saved file.
-const WordsDescription = `tokenizer.json's normalizer (<br /> and HTML entities replaced, control characters dropped, lowercased), ` +
-	`then split on whitespace with each punctuation character a word of its own, except the ASCII apostrophe, which stays inside its word; ` +
-	`an n-gram is its words joined by single spaces, and its id is its index in "ngrams" plus 1 (0 is padding)`
+const WordsDescription = SplitDescription + `; an n-gram is its words joined by single spaces, and its id is its index in "ngrams" plus 1 (0 is padding)`
 
 // Save writes the vocabulary to path as JSON, atomically.
 func (v *Vocabulary) Save(path string) error {

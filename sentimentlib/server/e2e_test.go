@@ -9,8 +9,6 @@ package server
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +25,7 @@ func TestBrowserDemo(t *testing.T) {
 	srv := serverFromEnv(t, "E2E_MODEL")
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(testkit.Chromium(t)),
-		chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(900, 800))
-	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
+	ctx := testkit.Browser(t, 900, 800, 60*time.Second)
 
 	review := "A wonderful film with a superb cast, though the ending was terrible."
 	err := chromedp.Do(ctx,
@@ -68,18 +59,7 @@ func TestBrowserDemo(t *testing.T) {
 	if got := strings.Join(words, " "); got != "a wonderful film with a superb cast , though the ending was terrible ." {
 		t.Errorf("highlighted words %q", got)
 	}
-	dir := os.Getenv("E2E_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "demo.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", path)
+	testkit.SaveArtifact(t, "demo.png", shot)
 
 	// An error from the API is shown to the user, not swallowed.
 	err = chromedp.Do(ctx,
