@@ -343,7 +343,7 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 func runPretraining(ctx context.Context, run *trainloop.Run, resuming bool, keep func(path string) bool) (rundir.State, error) {
 	var st rundir.State
 	if resuming {
-		if _, err := run.Resume(&st); err != nil {
+		if err := run.Resume(&st); err != nil {
 			return st, err
 		}
 	}

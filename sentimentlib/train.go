@@ -125,7 +125,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	run.Evaluate = validation(ctx, cfg, run, p, prep.Validation, imdb.Labels(data.Validation), progress)
 	st := rundir.State{BestScore: math.Inf(-1)}
 	if resuming {
-		_, err = run.Resume(&st)
+		err = run.Resume(&st)
 	} else if cfg.Init != "" {
 		err = initEncoder(store, cfg, progress)
 	}

@@ -98,6 +98,11 @@ func LoadCheckpoint(store *model.Store, path string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ck.State, load(store, ck, path)
+}
+
+// load sets the variables of store from ck, read from path.
+func load(store *model.Store, ck savedCheckpoint, path string) error {
 	for _, sv := range ck.Vars {
 		t := tensors.FromShape(shapes.Make(sv.DType, sv.Dims...))
 		if err := t.MutableBytes(func(b []byte) {
@@ -105,25 +110,25 @@ func LoadCheckpoint(store *model.Store, path string) (*State, error) {
 				copy(b, sv.Data)
 			}
 		}); err != nil {
-			return nil, fmt.Errorf("checkpoint: %s: variable %s: %w", path, sv.Path, err)
+			return fmt.Errorf("checkpoint: %s: variable %s: %w", path, sv.Path, err)
 		}
 		if v := store.GetVariable(sv.Path); v != nil {
 			if !v.Shape().Equal(t.Shape()) {
-				return nil, fmt.Errorf("checkpoint: %s: variable %s has shape %s, the model wants %s (was it trained with another vocabulary or architecture?)",
+				return fmt.Errorf("checkpoint: %s: variable %s has shape %s, the model wants %s (was it trained with another vocabulary or architecture?)",
 					path, sv.Path, t.Shape(), v.Shape())
 			}
 			if err := v.SetValue(t); err != nil {
-				return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+				return fmt.Errorf("checkpoint: %s: %w", path, err)
 			}
 			continue
 		}
 		v, err := store.CreateVariable(sv.Path, t)
 		if err != nil {
-			return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+			return fmt.Errorf("checkpoint: %s: %w", path, err)
 		}
 		v.Trainable = sv.Trainable
 	}
-	return ck.State, nil
+	return nil
 }
 
 // VariableStats describes one variable of a checkpoint: its path, shape and, for float32

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Files in a run directory.
@@ -95,6 +97,22 @@ func LastState(dir string) (State, bool) {
 	}
 	var st State
 	return st, ReadJSON(filepath.Join(dir, StateFile), &st) == nil
+}
+
+// LoadLast sets store's variables from dir's last checkpoint, read once, and returns the State
+// saved with it (from state.json for runs written before it was kept inside); false when
+// there is none.
+func LoadLast(store *model.Store, dir string) (State, bool, error) {
+	path := filepath.Join(dir, LastCheckpoint)
+	if ck, err := readCheckpoint(path); err == nil && ck.State != nil {
+		return *ck.State, true, load(store, ck, path)
+	}
+	var st State
+	if ReadJSON(filepath.Join(dir, StateFile), &st) != nil {
+		return st, false, nil
+	}
+	_, err := LoadCheckpoint(store, path)
+	return st, true, err
 }
 
 // TrimLog cuts dir's metrics.jsonl back to the lines of steps up to step: what a run logged

@@ -7,6 +7,7 @@
 package trainloop
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,18 +49,15 @@ type Run struct {
 }
 
 // Resume restores the store and st from the last checkpoint of the run directory, when it has
-// one, and cuts metrics.jsonl back to its step. It reports whether it resumed.
-func (r *Run) Resume(st *rundir.State) (bool, error) {
-	saved, ok := rundir.LastState(r.Dir)
-	if !ok {
-		return false, nil
-	}
-	if _, err := rundir.LoadCheckpoint(r.Store, filepath.Join(r.Dir, rundir.LastCheckpoint)); err != nil {
-		return false, err
+// one, and cuts metrics.jsonl back to its step.
+func (r *Run) Resume(st *rundir.State) error {
+	saved, ok, err := rundir.LoadLast(r.Store, r.Dir)
+	if !ok || err != nil {
+		return err
 	}
 	*st = saved
 	fmt.Fprintf(r.progress(), "resuming at step %d (epoch %d, batch %d)\n", st.Step, st.Epoch+1, st.BatchInEpoch)
-	return true, rundir.TrimLog(r.Dir, st.Step)
+	return rundir.TrimLog(r.Dir, st.Step)
 }
 
 // Log writes one line to metrics.jsonl (during Loop).
@@ -88,6 +86,7 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 	defer func() { log.Close(); r.log = nil }()
 	r.Batches.SetPosition(st.Epoch, st.BatchInEpoch)
 	perEpoch := len(r.Batches.Plan(0))
+	saved := st.Step // the step of the last checkpoint: Loop starts from it (or from nothing, 0)
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
 	loop := train.NewLoop(r.Trainer)
 	loop.OnStep(r.Name, 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
@@ -96,9 +95,9 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 		st.Epoch, st.BatchInEpoch = r.Batches.Epoch(), r.Batches.Position()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return hookError{fmt.Errorf("%s: the loss became %v at step %d: stopping; the last good checkpoint is %s (step %d). Lower the learning rate or check the loss settings",
-				r.Name, loss, st.Step, filepath.Join(r.Dir, rundir.LastCheckpoint), lastStep(r.Dir))}
+				r.Name, loss, st.Step, filepath.Join(r.Dir, rundir.LastCheckpoint), saved)}
 		}
-		st.LossEMA = cmpOrFloat(st.LossEMA, loss)*0.98 + 0.02*loss
+		st.LossEMA = cmp.Or(st.LossEMA, loss)*0.98 + 0.02*loss
 		if st.Step%10 == 0 || st.Step == 1 {
 			r.report(st, loss, time.Since(start).Seconds())
 		}
@@ -117,6 +116,7 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 		if err := rundir.SaveCheckpointFiltered(r.Store, filepath.Join(r.Dir, rundir.LastCheckpoint), nil, st); err != nil {
 			return hookError{err}
 		}
+		saved = st.Step
 		if stop {
 			return errStop
 		}
@@ -124,14 +124,13 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 	})
 	_, err = loop.RunSteps(&steps{r: r, ctx: ctx, st: st}, r.Steps-st.Step)
 	st.Seconds = time.Since(start).Seconds()
+	var h hookError
 	switch {
 	case errors.Is(err, errStop):
 		return nil
 	case ctx.Err() != nil:
-		return fmt.Errorf("%s: interrupted at step %d; rerun the same command to resume from the last checkpoint (step %d)", r.Name, st.Step, lastStep(r.Dir))
-	case errors.As(err, new(hookError)): // our own message, without train.Loop's wrapping
-		var h hookError
-		errors.As(err, &h)
+		return fmt.Errorf("%s: interrupted at step %d; rerun the same command to resume from the last checkpoint (step %d)", r.Name, st.Step, saved)
+	case errors.As(err, &h): // our own message, without train.Loop's wrapping
 		return h.error
 	case err != nil:
 		return fmt.Errorf("%s: step %d: %w", r.Name, st.Step+1, err)
@@ -155,18 +154,6 @@ func (r *Run) report(st *rundir.State, loss, seconds float64) {
 	}
 	fmt.Fprintf(r.progress(), "\r%s %s %.4f  step %d/%d%s  %.1f steps/s   ", Bar(st.Step, r.Steps), name, ema, st.Step, r.Steps, epochs, float64(st.Step)/max(seconds, 1e-9))
 	r.Log(map[string]any{"type": "train", "step": st.Step, "epoch": st.Epoch + 1, "loss": loss, "loss_ema": ema, "seconds": seconds})
-}
-
-func cmpOrFloat(a, b float64) float64 {
-	if a != 0 {
-		return a
-	}
-	return b
-}
-
-func lastStep(dir string) int {
-	st, _ := rundir.LastState(dir)
-	return st.Step
 }
 
 // Bar is a 20-character progress bar of step out of total.
