@@ -296,9 +296,6 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	if err != nil {
 		return nil, err
 	}
-	if len(trainDS.Plan(0)) == 0 {
-		return nil, fmt.Errorf("pretrain: %d pieces of text make no full batch of %d", len(seqs), cfg.BatchSize)
-	}
 	opts.Shuffle, opts.DropRemainder = false, false
 	heldDS, err := batch.New("held-out", held, make([]int, len(held)), opts)
 	if err != nil {

@@ -100,6 +100,17 @@ func TestRegionPretrainingTextExcludesValidationAndTest(t *testing.T) {
 	}
 }
 
+// TestRegionPretrainingWithoutAFullBatch: text that makes no full batch is an error that says
+// so (the loop once waited for a batch forever).
+func TestRegionPretrainingWithoutAFullBatch(t *testing.T) {
+	cfg := tinyRegionPretraining(t)
+	cfg.BatchSize = 100_000
+	_, err := Pretrain(context.Background(), cfg, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "make no full batch of 100000") {
+		t.Errorf("batch of 100000: %v, want an error saying there is no full batch", err)
+	}
+}
+
 // TestRegionPretrainingAndInit: the tv-embedding's pretraining runs on the training and
 // unlabeled text only (its vocabulary from the training split), resumes to the same result,
 // saves the tv-embedding alone, and a region CNN fine-tuned with --init reads it, frozen.

@@ -86,6 +86,9 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 	defer func() { log.Close(); r.log = nil }()
 	r.Batches.SetPosition(st.Epoch, st.BatchInEpoch)
 	perEpoch := len(r.Batches.Plan(0))
+	if perEpoch == 0 && r.Steps > st.Step { // else the steps would wait for a batch forever
+		return fmt.Errorf("%s: %d pieces of text make no full batch of %d: give it more text or a smaller batch size", r.Name, r.Batches.Len(), r.Batches.Options().BatchSize)
+	}
 	saved := st.Step // the step of the last checkpoint: Loop starts from it (or from nothing, 0)
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
 	loop := train.NewLoop(r.Trainer)
