@@ -47,7 +47,7 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 	if err != nil {
 		return nil, err
 	}
-	logits, err := p.logits(ctx, p.feat.EncodeAll(imdb.Texts(validation)))
+	logits, err := p.Logits(ctx, p.feat.EncodeAll(imdb.Texts(validation)))
 	if err != nil {
 		return nil, err
 	}

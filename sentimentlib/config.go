@@ -218,7 +218,7 @@ var presets = map[string]Config{
 	// split, with the settings chosen on validation (docs/nbsvm.md). max_len 4096 keeps every
 	// n-gram of a review (the most frequent ones first if there were more).
 	"nbsvm": {
-		Architecture: "nbsvm", NBSVM: NBSVMConfig{Options: ngrams.Options{MaxN: 3, MaxFeatures: 800_000, Alpha: 1}, Offset: 0.4, Scale: 10},
+		Architecture: "nbsvm", NBSVM: NBSVMConfig{Options: ngrams.Options{}.WithDefaults(), Offset: 0.4, Scale: 10},
 		EncoderConfig: EncoderConfig{MaxLen: 4096}, HeadTokens: 4096, Epochs: 2, SelectMetric: "accuracy",
 		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 0.02, WeightDecay: 0.01},
 	},

@@ -21,8 +21,15 @@ type (
 	Explanation     = verdict.Explanation
 )
 
-// explainExecutor returns the attributions' executor, built on first use.
+// explainExecutor returns the attributions' executor, built on first use. Once built it is
+// read under the shared lock, so an explanation never queues the predictions behind it.
 func (p *Predictor) explainExecutor() (*model.Exec, error) {
+	p.mu.RLock()
+	e := p.explainExec
+	p.mu.RUnlock()
+	if e != nil {
+		return e, nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.explainExec != nil {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
-	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/webdemo"
 	"github.com/sentiment-go/sentiment/sentimentlib/words"
@@ -151,7 +150,7 @@ var featuresRecipe = map[string]string{
 		"(Python tokenizers: Tokenizer.from_file(f).encode(text, add_special_tokens=False).ids; JavaScript: @huggingface/tokenizers)",
 	NgramsFile: "ngrams.json: split the review into words as its \"words\" field says; every n-gram of 1 to max_n words that is in " +
 		"\"ngrams\" gives its index there plus 1; the ids are those, each once, sorted ascending",
-	WordsFile: "words.json: the review's words: " + ngrams.SplitDescription + "; word i of \"words\" has id i+2, " +
+	WordsFile: "words.json: the review's words: " + tokenize.WordsDescription + "; word i of \"words\" has id i+2, " +
 		"a word outside it id 1; the ids are the words', in order",
 }
 

@@ -76,7 +76,7 @@ func TestNBSVMTrainReloadExplain(t *testing.T) {
 		t.Fatal(err)
 	}
 	subset(d, cfg)
-	got, err := p.logits(context.Background(), p.Features().EncodeAll(imdb.Texts(d.Validation)))
+	got, err := p.Logits(context.Background(), p.Features().EncodeAll(imdb.Texts(d.Validation)))
 	if err != nil {
 		t.Fatal(err)
 	}

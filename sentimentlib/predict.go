@@ -107,7 +107,7 @@ func (p *Predictor) check(dir string) error {
 		return err
 	}
 	files := fmt.Sprintf("%s, %s and %s", ConfigFile, featuresFile(p.cfg), BestCheckpoint)
-	logits, err := p.logits(context.Background(), [][]int32{{1}})
+	logits, err := p.Logits(context.Background(), [][]int32{{1}})
 	if err != nil {
 		cause := err.Error()
 		if m := reuseShape.FindStringSubmatch(cause); m != nil {
@@ -189,7 +189,7 @@ func (p *Predictor) inferenceExec(backend compute.Backend) (*model.Exec, error) 
 
 // probabilities returns P(positive) = metrics.Sigmoid(logit / temperature) for encoded reviews.
 func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64, error) {
-	logits, err := p.logits(ctx, ids)
+	logits, err := p.Logits(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -199,19 +199,14 @@ func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64
 // probability of the positive class for a logit, with the calibration temperature.
 func (p *Predictor) probability(logit float64) float64 { return metrics.Sigmoid(logit, p.temperature) }
 
-// Logits returns the model's logits (before any temperature) for encoded reviews, batched by
-// length bucket.
-func (p *Predictor) Logits(ctx context.Context, ids [][]int32) ([]float64, error) {
-	return p.logits(ctx, ids)
-}
-
 // Sync rebuilds the inference executor, so that it sees weights a trainer sharing the
 // predictor's store (NewTraining) has changed since: a cached executor was seen returning the
 // values of its first run (GoMLX v0.28.16, go backend).
 func (p *Predictor) Sync() error { return p.compile() }
 
-// logits returns the model's logits for encoded reviews, batched by length bucket.
-func (p *Predictor) logits(ctx context.Context, ids [][]int32) ([]float64, error) {
+// Logits returns the model's logits (before any temperature) for encoded reviews, batched by
+// length bucket.
+func (p *Predictor) Logits(ctx context.Context, ids [][]int32) ([]float64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -276,11 +271,7 @@ func (p *Predictor) PredictContext(ctx context.Context, texts []string) ([]Predi
 
 // truncated reports encoded ids longer than the model reads.
 func (p *Predictor) truncated(ids []int32) bool {
-	limit := p.cfg.MaxLen
-	if p.cfg.Pooling == "cls" {
-		limit-- // the [CLS] token takes one place
-	}
-	return len(ids) > limit
+	return p.cfg.BatchOptions(false).Truncates(len(ids))
 }
 
 // Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -250,7 +251,8 @@ func (s *regionSampler) batch(rng *rand.Rand, tokens []int32, reviews int) *regi
 				slot++
 			}
 			for range len(pos) * s.negatives {
-				id := int32(sortSearch(s.cumulative, rng.Float64()*s.cumulative[len(s.cumulative)-1]))
+				x := rng.Float64() * s.cumulative[len(s.cumulative)-1]
+				id := int32(sort.Search(len(s.cumulative)-1, func(i int) bool { return s.cumulative[i] > x }))
 				t := id + int32(rng.IntN(2)*s.vocab)
 				if slices.Contains(pos, t) {
 					continue
@@ -288,20 +290,6 @@ func (s *regionSampler) example(doc []int32, centre int) (region, targets []int3
 		}
 	}
 	return region, targets
-}
-
-// sortSearch is the first index whose cumulative value exceeds x.
-func sortSearch(cumulative []float64, x float64) int {
-	lo, hi := 0, len(cumulative)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if cumulative[mid] > x {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
 }
 
 // heldOutRegions measures the region loss on the held-out reviews, with regions drawn once

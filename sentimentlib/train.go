@@ -103,10 +103,11 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	if err != nil || done != nil {
 		return done, err
 	}
-	data, prep, err := trainingData(ctx, cfg, outDir, resuming, progress)
+	prep, err := trainingData(ctx, cfg, outDir, resuming, progress)
 	if err != nil {
 		return nil, err
 	}
+	data := prep.Data
 	trainDS, err := batch.New("train", prep.Train, imdb.Labels(data.Train), cfg.BatchOptions(true))
 	if err != nil {
 		return nil, err
@@ -140,7 +141,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 	if abs, err := filepath.Abs(data.CacheDir); err == nil {
 		res.CacheDir = abs
 	}
-	return res, testBest(ctx, p, outDir, data, prep, res, progress)
+	return res, testBest(ctx, p, outDir, prep, res, progress)
 }
 
 // ResumeStep is the step a rerun of the run in dir resumes from: that of its last checkpoint.
@@ -153,10 +154,10 @@ func ResumeStep(dir string) (int, bool) {
 // trainingData reads the data cfg names and its features, fitted on the training split only
 // (reloaded when resuming, the pretrained tokenizer with --init), and encodes every split; a
 // new run writes its features and config.json.
-func trainingData(ctx context.Context, cfg Config, outDir string, resuming bool, progress io.Writer) (*imdb.Data, *Prepared, error) {
+func trainingData(ctx context.Context, cfg Config, outDir string, resuming bool, progress io.Writer) (*Prepared, error) {
 	data, err := cfg.LoadData(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var feat Features
 	switch {
@@ -164,24 +165,24 @@ func trainingData(ctx context.Context, cfg Config, outDir string, resuming bool,
 		feat, err = loadFeatures(outDir, cfg)
 	case cfg.Init != "":
 		if err := cfg.checkInit(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		feat, err = loadFeatures(cfg.Init, cfg) // the pretraining's tokenizer or words
 	default:
 		feat, err = fitFeatures(data, cfg)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	prep := Encode(data, feat)
 	fmt.Fprintf(progress, "data: %d train / %d validation / %d test reviews; %s\n",
 		len(prep.Train), len(prep.Validation), len(prep.Test), describeFeatures(feat))
 	if !resuming {
 		if err := writeRunStart(outDir, feat, featuresFile(cfg), cfg); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return data, prep, nil
+	return prep, nil
 }
 
 // validation is the classifier's evaluation: validation metrics, logged and printed, the best
@@ -232,7 +233,8 @@ func validation(ctx context.Context, cfg Config, run *trainloop.Run, p *Predicto
 
 // testBest scores validation and test once with the best checkpoint, and writes logits.json
 // and results.json.
-func testBest(ctx context.Context, p *Predictor, outDir string, data *imdb.Data, prep *Prepared, res *Results, progress io.Writer) error {
+func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, res *Results, progress io.Writer) error {
+	data := prep.Data
 	if _, err := rundir.LoadCheckpoint(p.store, filepath.Join(outDir, BestCheckpoint)); err != nil {
 		return err
 	}
@@ -249,7 +251,7 @@ func testBest(ctx context.Context, p *Predictor, outDir string, data *imdb.Data,
 		if len(sp.reviews) == 0 { // no_test
 			continue
 		}
-		logits, err := p.logits(ctx, sp.ids)
+		logits, err := p.Logits(ctx, sp.ids)
 		if err != nil {
 			return err
 		}

@@ -820,10 +820,10 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		return err
 	}
 	for i, pr := range preds {
+		if math.IsNaN(pr.Probability) {
+			return fmt.Errorf("predict: review %d: the model's probability is not a number: the model is broken; retrain it", i+1)
+		}
 		if *asJSON {
-			if math.IsNaN(pr.Probability) {
-				return fmt.Errorf("predict: review %d: the model's probability is not a number: the model is broken; retrain it", i+1)
-			}
 			line := map[string]any{"text": texts[i], "label": pr.Label, "probability": pr.Probability, "truncated": pr.Truncated}
 			if pr.Unknown {
 				line["unknown"] = true
@@ -831,9 +831,6 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			b, _ := json.Marshal(line)
 			fmt.Fprintln(stdout, string(b))
 			continue
-		}
-		if math.IsNaN(pr.Probability) {
-			return fmt.Errorf("predict: review %d: the model's probability is not a number: the model is broken; retrain it", i+1)
 		}
 		note := ""
 		if pr.Unknown {

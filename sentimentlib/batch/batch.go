@@ -120,6 +120,16 @@ func (opts Options) prepare(ids []int32) []int32 {
 	return append([]int32{tokenize.ClsID}, trunc.Apply(ids)...)
 }
 
+// Truncates reports whether a review of n ids is longer than the model reads ([CLS], when
+// prepended, takes one place).
+func (opts Options) Truncates(n int) bool {
+	limit := opts.Truncation.MaxLen
+	if opts.PrependCLS {
+		limit--
+	}
+	return n > limit
+}
+
 // DefaultBuckets for a maximum length: quarters of it, rounded up to multiples of 8.
 func DefaultBuckets(maxLen int) []int { return Buckets(maxLen, 4) }
 

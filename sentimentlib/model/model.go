@@ -49,19 +49,17 @@ var DType = dtypes.Float32
 // "region_cnn" (RegionCNN, over word ids).
 var Architectures = []string{"transformer", "ngrams", "nbsvm", "region_cnn"}
 
-// ModelFn returns the graph function of the architecture named in the scope.
+// ModelFn returns the graph function of the architecture: its logits (AttributionsFn without
+// the alphas).
 func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) {
-	switch arch {
-	case "transformer", "":
-		return Transformer, nil
-	case "ngrams":
-		return BagOfNgrams, nil
-	case "nbsvm":
-		return NBSVM, nil
-	case "region_cnn":
-		return RegionCNN, nil
+	fn, err := AttributionsFn(arch)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
+	return func(scope *model.Scope, tokens *Node) *Node {
+		logits, _ := fn(scope, tokens, nil)
+		return logits
+	}, nil
 }
 
 // AttributionsFn returns the graph function giving logits and per-token attributions of the

@@ -25,11 +25,10 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/par"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
@@ -301,7 +300,7 @@ func (v *Vocabulary) Encode(text string) []int32 {
 // EncodeAll encodes texts in parallel (one goroutine per CPU).
 func (v *Vocabulary) EncodeAll(texts []string) [][]int32 {
 	out := make([][]int32, len(texts))
-	parallel(len(texts), func(lo, hi int) {
+	par.Chunks(len(texts), func(lo, hi int) {
 		var e encoder
 		for i := lo; i < hi; i++ {
 			out[i] = e.encode(v, texts[i])
@@ -358,13 +357,8 @@ type file struct {
 	Negative []int32   `json:"negative_reviews"`
 }
 
-// SplitDescription says how a review becomes words (tokenize.AppendWords), for readers of the
-// saved files in other languages.
-const SplitDescription = `tokenizer.json's normalizer (<br /> and HTML entities replaced, control characters dropped, lowercased), ` +
-	`then split on whitespace with each punctuation character a word of its own, except the ASCII apostrophe, which stays inside its word`
-
 // WordsDescription is the "words" field of the saved file.
-const WordsDescription = SplitDescription + `; an n-gram is its words joined by single spaces, and its id is its index in "ngrams" plus 1 (0 is padding)`
+const WordsDescription = tokenize.WordsDescription + `; an n-gram is its words joined by single spaces, and its id is its index in "ngrams" plus 1 (0 is padding)`
 
 // Save writes the vocabulary to path as JSON, atomically.
 func (v *Vocabulary) Save(path string) error {
@@ -397,28 +391,4 @@ func Load(path string) (*Vocabulary, error) {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return v, nil
-}
-
-// parallel runs fn over [0, n) cut into chunks, on one goroutine per CPU.
-func parallel(n int, fn func(lo, hi int)) {
-	const chunk = 256
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/chunk))
-	var mu sync.Mutex
-	next := 0
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				lo := next
-				next += chunk
-				mu.Unlock()
-				if lo >= n {
-					return
-				}
-				fn(lo, min(lo+chunk, n))
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -199,6 +199,11 @@ func Words(text string) []string {
 	return words
 }
 
+// WordsDescription says in words what AppendWords does, for readers of the saved n-gram and
+// word vocabularies in other languages.
+const WordsDescription = `tokenizer.json's normalizer (<br /> and HTML entities replaced, control characters dropped, lowercased), ` +
+	`then split on whitespace with each punctuation character a word of its own, except the ASCII apostrophe, which stays inside its word`
+
 // AppendWords normalizes text (steps 1-3) into buf and calls fn with each of its words, as step
 // 4 splits them except that an ASCII apostrophe belongs to the word around it: "didn't", "it's"
 // and "90's" stay one word, while "!", "?" and the other punctuation marks are words of their

@@ -10,9 +10,9 @@ package tokenize
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 	"unicode/utf8"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/par"
 )
 
 // Special tokens, with fixed ids 0-4: padding is 0, so a mask is simply `ids != 0`.
@@ -180,30 +180,12 @@ func (e *encoder) wordPiece(t *Tokenizer, word []byte, ids []int32) []int32 {
 // EncodeAll encodes texts in parallel (one goroutine per CPU) and returns their ids.
 func (t *Tokenizer) EncodeAll(texts []string) [][]int32 {
 	out := make([][]int32, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/64))
-	var wg sync.WaitGroup
-	const chunk = 256
-	var next int64
-	var mu sync.Mutex
-	for range workers {
-		wg.Go(func() {
-			var e encoder
-			for {
-				mu.Lock()
-				i := int(next)
-				next += chunk
-				mu.Unlock()
-				if i >= len(texts) {
-					return
-				}
-				for j := i; j < min(i+chunk, len(texts)); j++ {
-					ids := e.encode(t, texts[j], make([]int32, 0, len(texts[j])/4+8))
-					out[j] = ids
-				}
-			}
-		})
-	}
-	wg.Wait()
+	par.Chunks(len(texts), func(lo, hi int) {
+		var e encoder
+		for j := lo; j < hi; j++ {
+			out[j] = e.encode(t, texts[j], make([]int32, 0, len(texts[j])/4+8))
+		}
+	})
 	return out
 }
 

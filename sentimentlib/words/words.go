@@ -11,10 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
-	"sync"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/par"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
@@ -103,17 +102,12 @@ func (v *Vocabulary) encode(buf *[]byte, text string) []int32 {
 // EncodeAll encodes texts in parallel (one goroutine per CPU).
 func (v *Vocabulary) EncodeAll(texts []string) [][]int32 {
 	out := make([][]int32, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/64))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			var buf []byte
-			for i := w; i < len(texts); i += workers {
-				out[i] = v.encode(&buf, texts[i])
-			}
-		})
-	}
-	wg.Wait()
+	par.Chunks(len(texts), func(lo, hi int) {
+		var buf []byte
+		for i := lo; i < hi; i++ {
+			out[i] = v.encode(&buf, texts[i])
+		}
+	})
 	return out
 }
 
