@@ -259,15 +259,16 @@ func Preset(name string, quick bool) (Config, error) {
 		return Config{}, fmt.Errorf("unknown preset %q: want one of %v", name, Presets())
 	}
 	c.Preset, c.Seed, c.Quick = name, 1, quick
-	if quick && c.Architecture == "region_cnn" {
-		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
+	if !quick {
+		return c, nil
+	}
+	c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
+	switch c.Architecture {
+	case "region_cnn":
 		c.Regions.Vocab, c.Regions.Maps, c.MaxLen, c.HeadTokens, c.Epochs = 8000, 100, 256, 64, 3
-	} else if quick && c.Architecture == "nbsvm" {
-		// Fast already: a subset and a smaller vocabulary.
-		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
+	case "nbsvm": // fast already: a subset and a smaller vocabulary
 		c.NBSVM.MaxFeatures, c.MaxLen, c.HeadTokens = 200_000, 2048, 2048
-	} else if quick {
-		c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
+	default:
 		c.Data.VocabSize = 8000
 		c.MaxLen, c.HeadTokens = 256, 64
 		c.Epochs, c.WarmupSteps = 3, 30

@@ -39,13 +39,7 @@ func bagOfNgrams(scope *model.Scope, tokens, alphas *Node) (logits, attributions
 	mask, _ := paddingMask(tokens)
 
 	uni := layers.Embedding(scope.In("unigrams"), tokens, DType, vocab, dim)
-	scale := func(e *Node) *Node {
-		if alphas == nil {
-			return e
-		}
-		return Mul(e, Reshape(ConvertDType(alphas, DType), batchSize, 1, 1))
-	}
-	uniScaled := scale(uni)
+	uniScaled := scaleRows(uni, alphas)
 	uniMask := ConvertDType(mask, DType)
 	sum := ReduceSum(Mul(uniScaled, InsertAxes(uniMask, -1)), 1)
 	count := ReduceSum(uniMask, 1)
@@ -57,7 +51,7 @@ func bagOfNgrams(scope *model.Scope, tokens, alphas *Node) (logits, attributions
 		ids := Rem(Add(MulScalar(a, 1000003), b), Scalar(tokens.Graph(), dtypes.Int64, buckets))
 		bi = layers.Embedding(scope.In("bigrams"), ConvertDType(ids, dtypes.Int32), DType, buckets, dim)
 		biMask = ConvertDType(LogicalAnd(Slice(mask, AxisRange(), AxisRange(1, seqLen)), Slice(mask, AxisRange(), AxisRange(0, seqLen-1))), DType)
-		biScaled = scale(bi)
+		biScaled = scaleRows(bi, alphas)
 		sum = Add(sum, ReduceSum(Mul(biScaled, InsertAxes(biMask, -1)), 1))
 		count = Add(count, ReduceSum(biMask, 1))
 	}

@@ -78,6 +78,20 @@ func AttributionsFn(arch string) (func(scope *model.Scope, tokens, alphas *Node)
 	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
 }
 
+// scaleRows multiplies each row b of x [B, ...] by alphas[b] (the Integrated Gradients path),
+// or returns x when alphas is nil (inference).
+func scaleRows(x, alphas *Node) *Node {
+	if alphas == nil {
+		return x
+	}
+	dims := make([]int, x.Rank())
+	for i := range dims {
+		dims[i] = 1
+	}
+	dims[0] = x.Shape().Dimensions[0]
+	return Mul(x, Reshape(ConvertDType(alphas, DType), dims...))
+}
+
 // paddingMask is tokens != 0 ([B, L] bool) and the number of real tokens per review ([B] int32,
 // at least 1 so an all-padding row never makes a softmax over nothing).
 func paddingMask(tokens *Node) (mask, lengths *Node) {

@@ -66,12 +66,6 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		exceptions.Panicf("model: region_cnn needs %q and %q", ParamVocabSize, ParamRegionSizes)
 	}
 	var scaledInputs []scaledInput // for the attributions
-	scale := func(e *Node) *Node {
-		if alphas == nil {
-			return e
-		}
-		return Mul(e, Reshape(ConvertDType(alphas, DType), batchSize, 1, 1))
-	}
 	var tvAll *Node // [B, L+q-1, tvDim]: the tv-embedding of every window of q words
 	if tvRegion > 0 {
 		var tvIn []scaledInput
@@ -96,7 +90,7 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 			e := Mul(layers.Embedding(s.In("offset_%d", k), ids, DType, vocab, maps), InsertAxes(m, -1))
 			if alphas != nil {
 				raw := e
-				e = scale(e)
+				e = scaleRows(e, alphas)
 				scaledInputs = append(scaledInputs, scaledInput{scaled: e, raw: raw, first: k - (p - 1)})
 			}
 			if h == nil {
@@ -194,15 +188,7 @@ func tvEmbed(scope *model.Scope, regions, alphas *Node) (u, rows, scaled *Node) 
 	known := ConvertDType(GreaterThan(regions, OnesLike(regions)), DType)
 	table := scope.In("embeddings").WithInitializer(initializer.RandomNormalFn(scope, 0.01))
 	rows = Mul(layers.Embedding(table, regions, DType, vocab, dim), InsertAxes(known, -1))
-	scaled = rows
-	if alphas != nil {
-		dims := make([]int, rows.Rank())
-		for i := range dims {
-			dims[i] = 1
-		}
-		dims[0] = rows.Shape().Dimensions[0]
-		scaled = Mul(rows, Reshape(ConvertDType(alphas, DType), dims...))
-	}
+	scaled = scaleRows(rows, alphas)
 	bias := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(DType, dim)).NodeValue(regions.Graph())
 	return responseNorm(activation.Relu(addLast(ReduceSum(scaled, -2), bias))), rows, scaled
 }

@@ -139,10 +139,7 @@ func encode(scope *model.Scope, tokens, alphas *Node) encoded {
 	_, blockLengths := paddingMask(Reshape(tokens, batchSize*blocks, blockLen))
 
 	embedded := layers.Embedding(scope.In("token_embedding"), tokens, DType, vocab, dim)
-	x := embedded
-	if alphas != nil {
-		x = Mul(embedded, Reshape(ConvertDType(alphas, DType), batchSize, 1, 1))
-	}
+	x := scaleRows(embedded, alphas)
 	scaled := x
 	posTable := scope.In("position_embedding").VariableWithShape("embeddings", shapes.Make(DType, maxLen, dim)).NodeValue(g)
 	x = Add(x, InsertAxes(Slice(posTable, AxisRange(0, seqLen)), 0))
