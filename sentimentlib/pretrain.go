@@ -322,12 +322,8 @@ func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress i
 	if err != nil {
 		return nil, err
 	}
-	tokens := 0
-	for _, s := range seqs {
-		tokens += len(s)
-	}
 	res := &PretrainResults{Preset: cfg.Preset, Seed: cfg.Seed, Config: cfg, Steps: st.Step, TrainSeconds: st.Seconds,
-		Sequences: len(seqs), Tokens: tokens, HeldOut: last, Backend: backend.Name()}
+		Sequences: len(seqs), Tokens: countTokens(seqs), HeldOut: last, Backend: backend.Name()}
 	if err := rundir.WriteJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
 		return nil, err
 	}
@@ -348,6 +344,15 @@ func runPretraining(ctx context.Context, run *trainloop.Run, resuming bool, keep
 		return st, err
 	}
 	return st, rundir.SaveCheckpointFiltered(run.Store, filepath.Join(run.Dir, EncoderCheckpoint), keep, nil)
+}
+
+// countTokens is the number of ids in seqs.
+func countTokens(seqs [][]int32) int {
+	n := 0
+	for _, s := range seqs {
+		n += len(s)
+	}
+	return n
 }
 
 // pretrainingData reads the pretraining text (training split and unlabeled reviews) and the
@@ -371,12 +376,8 @@ func pretrainingData(ctx context.Context, cfg PretrainConfig, outDir string, res
 		return nil, nil, nil, err
 	}
 	seqs, held = pieces(tok.EncodeAll(texts), cfg.MaxLen), pieces(tok.EncodeAll(heldOut), cfg.MaxLen)
-	tokens := 0
-	for _, s := range seqs {
-		tokens += len(s)
-	}
 	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
-		len(texts), len(seqs), tokens, len(heldOut), tok.VocabSize())
+		len(texts), len(seqs), countTokens(seqs), len(heldOut), tok.VocabSize())
 	if !resuming {
 		err = writeRunStart(outDir, tok, TokenizerFile, cfg)
 	}

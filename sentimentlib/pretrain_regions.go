@@ -125,10 +125,7 @@ func pretrainRegions(ctx context.Context, cfg PretrainConfig, outDir string, res
 		return nil, err
 	}
 	res := &PretrainResults{Preset: cfg.Preset, Seed: cfg.Seed, Config: cfg, Steps: st.Step, TrainSeconds: st.Seconds,
-		Sequences: len(docs), HeldOut: last, Backend: backend.Name()}
-	for _, d := range docs {
-		res.Tokens += len(d)
-	}
+		Sequences: len(docs), Tokens: countTokens(docs), HeldOut: last, Backend: backend.Name()}
 	if err := rundir.WriteJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
 		return nil, err
 	}
