@@ -11,9 +11,6 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 )
 
-// CalibrationFile holds the temperature a model directory's Predictor applies.
-const CalibrationFile = "calibration.json"
-
 // Calibration is temperature scaling fitted on the validation split (Guo et al. 2017): the
 // predictor divides logits by Temperature before the sigmoid. Accuracy does not change;
 // overconfident probabilities (Temperature > 1) are softened.

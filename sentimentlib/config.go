@@ -3,19 +3,15 @@ package sentimentlib
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
-	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
-	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
-	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // RunConfig names a run: its preset, its seed (weights, dropout and data order) and whether it
@@ -72,7 +68,7 @@ type Config struct {
 	// validation and test stay as they are. 0 keeps them all.
 	PositiveFraction float64 `json:"positive_fraction,omitempty"`
 
-	// Architecture is one of model.Architectures; EncoderConfig, Dropout and Pooling shape the
+	// Architecture is one of Architectures(); EncoderConfig, Dropout and Pooling shape the
 	// transformer (the n-gram bag uses model_dim, dropout and NgramBuckets), NBSVM the nbsvm.
 	Architecture string `json:"architecture"`
 	EncoderConfig
@@ -109,67 +105,49 @@ type Config struct {
 	InitScale float64 `json:"init_scale,omitempty"`
 }
 
-// NBSVMConfig is the nbsvm architecture's configuration (model.NBSVM): its features (the
-// n-gram vocabulary's max_n, max_features and alpha) and the a and s of its logit,
-// b + sum_g (w_g + a) r_g / s. For nbsvm, max_len is the most n-grams a review keeps (the most
-// frequent ones first).
-type NBSVMConfig struct {
-	ngrams.Options
-	Offset float64 `json:"offset"`
-	Scale  float64 `json:"scale"`
-}
-
-// RegionConfig shapes the region CNN (architecture region_cnn, model.RegionCNN) and its
-// pretraining (sentiment pretrain --preset regions): the word vocabulary (the most frequent
-// words of the training split), the region sizes of its parallel convolutions and their
-// feature maps, and the tv-embedding learned from the unlabeled reviews (its region size and
-// width), which --init sets.
-type RegionConfig struct {
-	Vocab    int   `json:"vocab"`
-	Sizes    []int `json:"sizes,omitempty"`
-	Maps     int   `json:"maps,omitempty"`
-	TVRegion int   `json:"tv_region,omitempty"`
-	TVDim    int   `json:"tv_dim,omitempty"`
-}
-
 // InitFrom makes the configuration fine-tune the encoder pretrained in dir: it sets Init and
-// copies the encoder's shape and vocabulary size, which must match the pretrained weights, and
-// the train/validation split whose training text the encoder read.
+// the architecture that reads it, copies the pretrained settings, which must match the weights
+// (the encoder's shape and vocabulary), and the train/validation split whose training text the
+// encoder read.
 func (c *Config) InitFrom(dir string) error {
-	var pc PretrainConfig
-	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
-		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, dir)
+	pc, a, err := readPretrained(dir)
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
 		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
 	}
 	c.Data.ValidationFraction, c.Data.SplitSeed, c.Data.ValidationBlock = pc.Data.ValidationFraction, pc.Data.SplitSeed, pc.Data.ValidationBlock
-	c.Init = dir
-	if pc.Architecture == "regions" {
-		c.Architecture = "region_cnn"
-		c.Regions.Vocab, c.Regions.TVRegion, c.Regions.TVDim = pc.Regions.Vocab, pc.Regions.TVRegion, pc.Regions.TVDim
-		return nil
-	}
-	c.Architecture, c.EncoderConfig, c.Data.VocabSize = "transformer", pc.EncoderConfig, pc.Data.VocabSize
-	c.HeadTokens = min(c.HeadTokens, c.MaxLen)
+	c.Init, c.Architecture = dir, a.name
+	a.initFrom(c, pc)
 	return nil
+}
+
+// readPretrained reads the configuration of the pretraining in dir and the architecture that
+// fine-tunes its encoder.
+func readPretrained(dir string) (PretrainConfig, *architecture, error) {
+	var pc PretrainConfig
+	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &pc); err != nil {
+		return pc, nil, fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, dir)
+	}
+	kind := pc.kind()
+	for _, a := range architectures {
+		if a.pretraining == kind {
+			return pc, a, nil
+		}
+	}
+	return pc, nil, fmt.Errorf("init: %s holds a %q pretraining, which no architecture fine-tunes", dir, kind)
 }
 
 // checkInit reports a configuration that cannot take the pretrained encoder of c.Init.
 func (c Config) checkInit() error {
-	var pc PretrainConfig
-	if err := rundir.ReadJSON(filepath.Join(c.Init, ConfigFile), &pc); err != nil {
-		return fmt.Errorf("init: %w (is %s a directory written by sentiment pretrain?)", err, c.Init)
+	pc, a, err := readPretrained(c.Init)
+	if err != nil {
+		return err
 	}
-	want, diffs := "transformer", jsonDiff(c.EncoderConfig, pc.EncoderConfig)
-	if pc.Architecture == "regions" {
-		tv := func(r RegionConfig) RegionConfig {
-			return RegionConfig{Vocab: r.Vocab, TVRegion: r.TVRegion, TVDim: r.TVDim}
-		}
-		want, diffs = "region_cnn", jsonDiff(tv(c.Regions), tv(pc.Regions))
-	}
-	if c.Architecture != want {
-		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: %s)", c.Architecture, want))
+	diffs := a.initDiffs(c, pc)
+	if c.Architecture != a.name {
+		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: %s)", c.Architecture, a.name))
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("init: the configuration does not fit the encoder pretrained in %s: %s; let InitFrom (train --init) set them", c.Init, strings.Join(diffs, ", "))
@@ -184,61 +162,6 @@ func (c Config) checkInit() error {
 		return fmt.Errorf("init: the encoder in %s was pretrained on the training split of another train/validation split (%s; this run: %s), so it has read some of this run's validation reviews; fine-tune with its split's data.* settings, or pretrain again with this run's", c.Init, want, got)
 	}
 	return nil
-}
-
-// presets by name. "default" is the transformer that must train on 2 CPU cores within 20 minutes.
-var presets = map[string]Config{
-	// Chosen on validation accuracy (docs/transformer.md): 64-token attention windows over 768 tokens, 2
-	// epochs, dropout 0.2.
-	"default": {
-		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, MaxLen: 768, AttentionWindow: 64},
-		Dropout: 0.2, Pooling: "mean", HeadTokens: 128, Epochs: 2, Patience: 2, SelectMetric: "accuracy",
-		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 1e-3, WeightDecay: 0.05, WarmupSteps: 200, ClipNorm: 1},
-		Data:            DataConfig{VocabSize: 30000},
-	},
-	// The loss comparison's preset: the default architecture at quick size on 10,000 training
-	// reviews for 2 epochs, scored on the full validation and test splits, so that a grid of
-	// 10 settings x 3 seeds fits in under an hour on 2 cores.
-	"compare": {
-		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 32, Layers: 1, Heads: 4, FFNDim: 64, MaxLen: 256, AttentionWindow: 64},
-		Dropout: 0.2, Pooling: "mean", HeadTokens: 64, Epochs: 2, Patience: 2, SelectMetric: "accuracy", MaxTrainReviews: 10000,
-		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 1e-3, WeightDecay: 0.05, WarmupSteps: 30, ClipNorm: 1},
-		Data:            DataConfig{VocabSize: 8000},
-	},
-	// The classifier with the shape of the "gpu" pretraining preset (4 layers, 256 wide, global
-	// attention over 512 tokens), for an accelerator: from scratch, or fine-tuned with --init
-	// from `sentiment pretrain --preset gpu` at the same fine-tuning budget.
-	"gpu": {
-		Architecture: "transformer", EncoderConfig: EncoderConfig{Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, MaxLen: 512},
-		Dropout: 0.1, Pooling: "mean", HeadTokens: 128, Epochs: 2, Patience: 2, SelectMetric: "accuracy",
-		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 3e-4, WeightDecay: 0.01, WarmupSteps: 200, ClipNorm: 1, LengthBuckets: 2},
-		Data:            DataConfig{VocabSize: 30000},
-	},
-	// NB-weighted uni+bi+trigrams (NBSVM++: Wang & Manning 2012, Howard 2018) on the training
-	// split, with the settings chosen on validation (docs/nbsvm.md). max_len 4096 keeps every
-	// n-gram of a review (the most frequent ones first if there were more).
-	"nbsvm": {
-		Architecture: "nbsvm", NBSVM: NBSVMConfig{Options: ngrams.Options{}.WithDefaults(), Offset: 0.4, Scale: 10},
-		EncoderConfig: EncoderConfig{MaxLen: 4096}, HeadTokens: 4096, Epochs: 2, SelectMetric: "accuracy",
-		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 0.02, WeightDecay: 0.01},
-	},
-	// The region CNN of Johnson & Zhang 2015a (seq2-CNN: one-hot regions of 2 and 3 words in
-	// parallel) on the 30,000 most frequent training words; with --init from `sentiment
-	// pretrain --preset regions`, the tv-embedding of each region as extra input (2015b). 300
-	// feature maps a size (the paper's 1,000 do not fit 2 cores) over the first 128 and last 384
-	// words, and the learning rate and epochs chosen on validation (docs/regions.md).
-	"regions": {
-		Architecture: "region_cnn", Regions: RegionConfig{Vocab: words.DefaultSize, Sizes: []int{2, 3}, Maps: 300},
-		EncoderConfig: EncoderConfig{MaxLen: 512}, HeadTokens: 128, Dropout: 0.5, Epochs: 6, SelectMetric: "accuracy",
-		OptimizerConfig: OptimizerConfig{BatchSize: 50, LearningRate: 0.01, WeightDecay: 0, WarmupSteps: 100, ClipNorm: 0},
-	},
-	// The fastText-style bag: unigram and hashed bigram embeddings, averaged, then linear.
-	"ngrams": {
-		Architecture: "ngrams", EncoderConfig: EncoderConfig{Dim: 32, MaxLen: 512}, NgramBuckets: 1 << 19, Dropout: 0.2, Pooling: "mean",
-		HeadTokens: 128, Epochs: 4, Patience: 2, SelectMetric: "accuracy",
-		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 5e-3, WarmupSteps: 50, ClipNorm: 1},
-		Data:            DataConfig{VocabSize: 30000},
-	},
 }
 
 // Presets lists the preset names.
@@ -263,56 +186,31 @@ func Preset(name string, quick bool) (Config, error) {
 		return c, nil
 	}
 	c.MaxTrainReviews, c.MaxEvalReviews = 6000, 1000
-	switch c.Architecture {
-	case "region_cnn":
-		c.Regions.Vocab, c.Regions.Maps, c.MaxLen, c.HeadTokens, c.Epochs = 8000, 100, 256, 64, 3
-	case "nbsvm": // fast already: a subset and a smaller vocabulary
-		c.NBSVM.MaxFeatures, c.MaxLen, c.HeadTokens = 200_000, 2048, 2048
-	default:
-		c.Data.VocabSize = 8000
-		c.MaxLen, c.HeadTokens = 256, 64
-		c.Epochs, c.WarmupSteps = 3, 30
-		if c.Architecture == "transformer" {
-			c.Dim, c.FFNDim = 32, 64
-		}
-	}
+	c.arch().quick(&c)
 	return c, nil
 }
 
-// Validate checks the configuration, with an error naming the field and a valid range.
+// Validate checks the configuration, with an error naming the field and a valid range: the
+// architecture's own checks (architecture.validate), which include validateCommon.
 func (c Config) Validate() error {
-	switch {
-	case !slices.Contains(smodel.Architectures, c.Architecture):
-		return fmt.Errorf("config: architecture %q: want one of %s", c.Architecture, strings.Join(smodel.Architectures, ", "))
-	case c.Architecture == "nbsvm":
-		return c.validateNBSVM()
-	case c.Architecture == "region_cnn":
-		return c.validateRegions()
-	case c.Dim < 4 || c.Dim > 4096:
-		return fmt.Errorf("config: model_dim %d out of range [4, 4096]", c.Dim)
-	case c.Architecture == "transformer" && (c.Heads < 1 || c.Dim%c.Heads != 0):
-		return fmt.Errorf("config: num_heads %d must be >= 1 and divide model_dim %d", c.Heads, c.Dim)
-	case c.Architecture == "transformer" && (c.Layers < 1 || c.Layers > 48):
-		return fmt.Errorf("config: num_layers %d out of range [1, 48]", c.Layers)
-	case c.Dropout < 0 || c.Dropout >= 1:
-		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
-	}
-	if err := c.validateCommon(); err != nil {
+	a, err := lookup(c.Architecture)
+	if err != nil {
 		return err
 	}
+	return a.validate(c)
+}
+
+// validateFineTuning checks the settings of fine-tuning a pretrained encoder.
+func (c Config) validateFineTuning() error {
 	switch {
-	case c.AttentionWindow < 0 || (c.AttentionWindow > 0 && c.MaxLen%c.AttentionWindow != 0):
-		return fmt.Errorf("config: attention_window %d must be 0 (global) or divide max_len %d", c.AttentionWindow, c.MaxLen)
 	case c.LayerLRDecay < 0 || c.LayerLRDecay > 1:
 		return fmt.Errorf("config: layer_lr_decay %g out of range [0, 1] (0 or 1: off; 0.8 is common)", c.LayerLRDecay)
-	case c.LayerLRDecay > 0 && c.LayerLRDecay < 1 && c.Architecture != "transformer":
+	case c.LayerLRDecay > 0 && c.LayerLRDecay < 1 && c.arch().depth == nil:
 		return fmt.Errorf("config: layer_lr_decay %g applies to the transformer's layers; architecture %q has none (set it to 0)", c.LayerLRDecay, c.Architecture)
 	case c.InitScale < 0 || c.InitScale > 1:
 		return fmt.Errorf("config: init_scale %g out of range [0, 1] (0 or 1: off; it shrinks a pretrained encoder)", c.InitScale)
 	case c.InitScale > 0 && c.InitScale < 1 && c.Init == "":
 		return fmt.Errorf("config: init_scale %g rescales a pretrained encoder, and there is none: add --init DIR or drop it", c.InitScale)
-	case c.Architecture == "transformer" && !slices.Contains(smodel.Poolings, c.Pooling):
-		return fmt.Errorf("config: pooling %q: want one of %s", c.Pooling, strings.Join(smodel.Poolings, ", "))
 	}
 	return nil
 }
@@ -347,49 +245,11 @@ func (c Config) validateCommon() error {
 	return l.Validate()
 }
 
-// validateRegions checks a region_cnn configuration.
-func (c Config) validateRegions() error {
-	r := c.Regions
-	switch {
-	case r.Vocab < 1:
-		return fmt.Errorf("config: regions.vocab %d must be >= 1 (for example 30000)", r.Vocab)
-	case len(r.Sizes) == 0 || slices.ContainsFunc(r.Sizes, func(p int) bool { return p < 1 || p > 10 }):
-		return fmt.Errorf("config: regions.sizes %v: want one or more region sizes in [1, 10], for example [3] or [2,3]", r.Sizes)
-	case r.Maps < 1 || r.Maps > 10000:
-		return fmt.Errorf("config: regions.maps %d out of range [1, 10000]", r.Maps)
-	case r.TVRegion > 0 && c.Init == "":
-		return fmt.Errorf("config: regions.tv_region %d reads a pretrained tv-embedding, and there is none: add --init DIR (sentiment pretrain --preset regions) or set it to 0", r.TVRegion)
-	case r.TVRegion > 0 && slices.Max(r.Sizes) > r.TVRegion:
-		return fmt.Errorf("config: regions.sizes %v: each must be at most the tv-embedding's region (%d)", r.Sizes, r.TVRegion)
-	case c.Dropout < 0 || c.Dropout >= 1:
-		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
-	}
-	return c.validateCommon()
-}
-
-// validateNBSVM checks an nbsvm configuration: its own fields, and that it asks for nothing
-// that belongs to the other architectures.
-func (c Config) validateNBSVM() error {
-	n := c.NBSVM
-	if err := n.Options.Validate(); err != nil {
-		return fmt.Errorf("config: nbsvm.%s", strings.TrimPrefix(err.Error(), "ngrams: "))
-	}
-	switch {
-	case !(n.Scale > 0):
-		return fmt.Errorf("config: nbsvm.scale %g must be positive (s in (w + a) r / s; for example 10)", n.Scale)
-	case math.IsNaN(n.Offset) || math.IsInf(n.Offset, 0):
-		return fmt.Errorf("config: nbsvm.offset %g must be a number (a in (w + a) r / s; for example 0.4)", n.Offset)
-	case c.Init != "":
-		return fmt.Errorf("config: init %q: nbsvm has no encoder to initialise (drop --init)", c.Init)
-	}
-	return c.validateCommon()
-}
-
 // Set overrides one configuration field by its JSON name (as config.json spells it, for
 // example "max_len", "dropout", "loss.confidence_gamma"), parsing value as JSON (a bare word is
 // taken as a string). The command line's --set name=value calls it.
 func (c *Config) Set(name, value string) error {
-	out, err := setJSONField(*c, name, value)
+	out, err := jsonfield.Set(*c, name, value)
 	if err != nil {
 		return err
 	}

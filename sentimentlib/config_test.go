@@ -7,6 +7,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
 )
 
 // TestCommittedConfigsLoad: every config.json under results/ (written by earlier versions)
@@ -111,5 +115,33 @@ func TestSetEveryField(t *testing.T) {
 	err := c.Set("loss.nope", "1")
 	if err == nil || !strings.Contains(err.Error(), "loss.confidence_gamma") {
 		t.Errorf("unknown field in a group: %v, want the group's fields listed", err)
+	}
+}
+
+// TestModelParamsAreConfigFields: every hyperparameter the model package reads is the config
+// field of that JSON name, set in the store as the configuration says (one name per setting).
+func TestModelParamsAreConfigFields(t *testing.T) {
+	cfg, err := Preset("default", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.NgramBuckets, cfg.FreezeEncoderSteps, cfg.Dropout = 77, 5, 0.3
+	cfg.NBSVM.Offset, cfg.NBSVM.Scale = 0.25, 7
+	cfg.Regions = RegionConfig{Vocab: 9, Sizes: []int{2, 4}, Maps: 11, TVRegion: 5, TVDim: 13}
+	scope := newStore(cfg, 1234, 100).RootScope()
+	for name, want := range map[string]any{
+		smodel.ParamVocabSize: 1234, smodel.ParamDim: cfg.Dim, smodel.ParamLayers: cfg.Layers, smodel.ParamHeads: cfg.Heads,
+		smodel.ParamFFNDim: cfg.FFNDim, smodel.ParamDropout: 0.3, smodel.ParamMaxLen: cfg.MaxLen, smodel.ParamPooling: "mean",
+		smodel.ParamWindow: 64, smodel.ParamNgramBuckets: 77, smodel.ParamFreezeEncoderSteps: 5,
+		smodel.ParamNBOffset: 0.25, smodel.ParamNBScale: 7.0, smodel.ParamRegionSizes: []int{2, 4}, smodel.ParamRegionMaps: 11,
+		smodel.ParamTVRegion: 5, smodel.ParamTVDim: 13,
+	} {
+		got, ok := scope.GetParam(name)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("param %q = %v (set %v), want %v", name, got, ok, want)
+		}
+	}
+	if _, ok := jsonfield.Values(PretrainConfig{})[smodel.ParamDocumentPool]; !ok {
+		t.Errorf("%q is not a pretraining config field", smodel.ParamDocumentPool)
 	}
 }

@@ -2,12 +2,9 @@ package sentimentlib
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
-	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
-	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // DataConfig selects the data: where the Hugging Face cache is, how the validation split is
@@ -86,15 +83,4 @@ func Encode(data *imdb.Data, f Features) *Prepared {
 		at += n
 	}
 	return p
-}
-
-// describeFeatures names the features and their size, for progress lines.
-func describeFeatures(f Features) string {
-	switch v := f.(type) {
-	case *ngrams.Vocabulary:
-		return fmt.Sprintf("%d n-grams (1 to %d words)", v.Len(), v.Options().MaxN)
-	case *words.Vocabulary:
-		return fmt.Sprintf("%d words", v.Len())
-	}
-	return fmt.Sprintf("vocabulary %d", f.VocabSize())
 }

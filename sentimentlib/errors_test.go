@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
@@ -51,45 +52,6 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		if _, err := Train(context.Background(), cfg, filepath.Join(t.TempDir(), "out"), nil); err == nil {
 			t.Errorf("%s=%s: Train accepted it", tc.field, tc.value)
 		}
-	}
-	for _, tc := range []struct{ field, value, mention string }{
-		{"nbsvm.max_n", "4", "nbsvm.max_n"},
-		{"nbsvm.max_features", "0", "nbsvm.max_features"},
-		{"nbsvm.alpha", "-1", "nbsvm.alpha"},
-		{"nbsvm.scale", "0", "nbsvm.scale"},
-		{"max_len", "4", "max_len"},
-		{"learning_rate", "2", "learning_rate"},
-		{"init", "runs/pretrain-cpu-seed1", "no encoder"},
-		{"loss.confidence_gamma", "-1", "gamma"},
-	} {
-		cfg, _ := Preset("nbsvm", false)
-		if err := cfg.Set(tc.field, tc.value); err != nil {
-			t.Fatalf("nbsvm: Set(%s, %s): %v", tc.field, tc.value, err)
-		}
-		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
-			t.Errorf("nbsvm: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
-		}
-	}
-	for _, tc := range []struct{ field, value, mention string }{
-		{"regions.sizes", "[]", "regions.sizes"},
-		{"regions.sizes", "[2,11]", "regions.sizes"},
-		{"regions.maps", "0", "regions.maps"},
-		{"regions.vocab", "0", "regions.vocab"},
-		{"regions.tv_region", "5", "--init"},
-		{"dropout", "1", "dropout"},
-	} {
-		cfg, _ := Preset("regions", false)
-		if err := cfg.Set(tc.field, tc.value); err != nil {
-			t.Fatalf("regions: Set(%s, %s): %v", tc.field, tc.value, err)
-		}
-		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
-			t.Errorf("regions: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
-		}
-	}
-	ng, _ := Preset("ngrams", false)
-	ng.LayerLRDecay = 0.8
-	if err := ng.Validate(); err == nil || !strings.Contains(err.Error(), "has none") {
-		t.Errorf("layer_lr_decay on the n-gram model: %v", err)
 	}
 	if _, err := Preset("huge", false); err == nil || !strings.Contains(err.Error(), "default") {
 		t.Errorf("unknown preset: %v", err)

@@ -3,16 +3,13 @@ package sentimentlib
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
-	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
-	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
-	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // The results' types live in package verdict, which the web server imports alone.
@@ -35,10 +32,8 @@ func (p *Predictor) explainExecutor() (*model.Exec, error) {
 	if p.explainExec != nil {
 		return p.explainExec, nil
 	}
-	fn, err := smodel.AttributionsFn(p.cfg.Architecture)
-	if err != nil {
-		return nil, err
-	}
+	fn := p.cfg.arch().graph
+	var err error
 	p.explainExec, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, tokens, alphas *Node) []*Node {
 		logits, attr := fn(scope.In("model"), tokens, alphas)
 		return []*Node{logits, attr}
@@ -103,64 +98,11 @@ func (p *Predictor) ExplainContext(ctx context.Context, text string) (*Explanati
 		}
 	}
 	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m])}
-	e.Prediction = verdict.New(p.probability(e.Logit), !known(ids, p.feat), p.truncated(ids))
-	e.Words = p.wordAttributions(text, row, attr)
+	e.Prediction = verdict.New(p.probability(e.Logit), !p.known(ids), p.truncated(ids))
+	e.Words = p.cfg.arch().features.words(p.feat, opts, text, row, attr)
 	return e, nil
-}
-
-// wordAttributions maps the attributions of the ids in row (padded) to the words of text. For
-// the tokenizer's models, a word's WordPiece pieces are joined and their attributions added;
-// for nbsvm, each n-gram's exact share of the logit is spread over its words
-// (ngrams.Vocabulary.Attribute).
-func (p *Predictor) wordAttributions(text string, row []int32, attr []float64) []WordAttribution {
-	var out []WordAttribution
-	if v, ok := p.feat.(*ngrams.Vocabulary); ok {
-		words, shares := v.Attribute(text, row, attr)
-		for i, w := range words {
-			out = append(out, WordAttribution{Word: w, Attribution: shares[i]})
-		}
-		return out
-	}
-	if _, ok := p.feat.(*words.Vocabulary); ok {
-		// One id a word: the text's words, as the review was truncated.
-		ws := words.Split(text)
-		index := make([]int32, len(ws))
-		for i := range index {
-			index[i] = int32(i)
-		}
-		for i, w := range p.cfg.BatchOptions(false).Truncation.Apply(index) {
-			out = append(out, WordAttribution{Word: ws[w], Attribution: attr[i]})
-		}
-		return out
-	}
-	tok := p.Tokenizer()
-	for i, id := range row {
-		if id == 0 { // padding
-			break
-		}
-		piece := tok.Token(id)
-		if strings.HasPrefix(piece, "[") && strings.HasSuffix(piece, "]") && piece != "[UNK]" {
-			continue // [CLS], [SEP]
-		}
-		if rest, ok := strings.CutPrefix(piece, "##"); ok && len(out) > 0 {
-			last := &out[len(out)-1]
-			last.Word += rest
-			last.Attribution += attr[i]
-			continue
-		}
-		out = append(out, WordAttribution{Word: piece, Attribution: attr[i]})
-	}
-	return out
 }
 
 // AttributionMethod says in a few words how Explain attributes a decision to the words, for
 // the demo page.
-func (p *Predictor) AttributionMethod() string {
-	switch p.cfg.Architecture {
-	case "nbsvm":
-		return "each n-gram's exact share of the logit, (w + a) r / s, spread evenly over its words"
-	case "region_cnn":
-		return "Integrated Gradients on the looked-up word vectors of the regions"
-	}
-	return "Integrated Gradients on the token embeddings"
-}
+func (p *Predictor) AttributionMethod() string { return p.cfg.arch().explains }

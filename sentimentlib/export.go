@@ -12,7 +12,6 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/webdemo"
-	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // ExportManifest is what travels beside an exported ONNX model (as FILE.json): how a client in
@@ -63,12 +62,13 @@ func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) 
 		return nil, errONNXNotBuilt
 	}
 	base := strings.TrimSuffix(filepath.Base(file), ".onnx")
-	featName := base + "." + featuresFile(p.cfg)
+	kind := p.cfg.arch().features
+	featName := base + "." + kind.file
 	opts := p.cfg.BatchOptions(false)
 	m := &ExportManifest{
-		Model: filepath.Base(file), Architecture: p.cfg.Architecture, Features: featName, FeaturesRecipe: featuresRecipe[featuresFile(p.cfg)],
+		Model: filepath.Base(file), Architecture: p.cfg.Architecture, Features: featName, FeaturesRecipe: kind.recipe,
 		Input: onnxInput, Output: onnxOutput, Batch: batch, MaxLen: p.cfg.MaxLen, HeadTokens: p.cfg.HeadTokens,
-		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID), UnkID: unkID[featuresFile(p.cfg)],
+		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID), UnkID: kind.unkID,
 		Temperature: p.temperature,
 		Recipe: "ids = the features' encoding of the review; if longer than max_len (max_len-1 with [CLS]), keep " +
 			"the first head_tokens and the last (max_len - head_tokens); put cls_id first when prepend_cls; pad " +
@@ -127,31 +127,18 @@ func (p *Predictor) ExportSample(ctx context.Context, file, split, cacheDir stri
 	return path, os.Chmod(path, 0o644)
 }
 
-// unkID is the unknown id of each kind of features (tokenize.UnkID, words.UnknownID).
-var unkID = map[string]int{TokenizerFile: int(tokenize.UnkID), WordsFile: int(words.UnknownID), NgramsFile: -1}
-
 // ExportWeb writes the browser demo into dir (package webdemo): the page and its runtime,
 // copied from nodeModules, and the model exported as dir/model.onnx (batch 1) with its manifest
 // and tokenizer. Only models whose features are a tokenizer.json qualify: the page tokenizes
 // with @huggingface/tokenizers, and the n-gram and word features have no JavaScript version.
 func (p *Predictor) ExportWeb(dir, nodeModules string) (*ExportManifest, error) {
-	if _, ok := p.feat.(*tokenize.Tokenizer); !ok {
-		return nil, fmt.Errorf("export --web: the page tokenizes with @huggingface/tokenizers, which reads a tokenizer.json; a %s model's features (%s) have no JavaScript version yet: export a transformer run, or use --onnx and give a client the ids", p.cfg.Architecture, featuresFile(p.cfg))
+	if kind := p.cfg.arch().features; !kind.web {
+		return nil, fmt.Errorf("export --web: the page tokenizes with @huggingface/tokenizers, which reads a tokenizer.json; a %s model's features (%s) have no JavaScript version yet: export a transformer run, or use --onnx and give a client the ids", p.cfg.Architecture, kind.file)
 	}
 	if err := webdemo.Write(dir, nodeModules); err != nil {
 		return nil, err
 	}
 	return p.ExportONNX(filepath.Join(dir, "model.onnx"), 1)
-}
-
-// featuresRecipe tells a client in another language how each features file gives the ids.
-var featuresRecipe = map[string]string{
-	TokenizerFile: "a Hugging Face tokenizer.json (WordPiece with its normalizer): encode the review without special tokens " +
-		"(Python tokenizers: Tokenizer.from_file(f).encode(text, add_special_tokens=False).ids; JavaScript: @huggingface/tokenizers)",
-	NgramsFile: "ngrams.json: split the review into words as its \"words\" field says; every n-gram of 1 to max_n words that is in " +
-		"\"ngrams\" gives its index there plus 1; the ids are those, each once, sorted ascending",
-	WordsFile: "words.json: the review's words: " + tokenize.WordsDescription + "; word i of \"words\" has id i+2, " +
-		"a word outside it id 1; the ids are the words', in order",
 }
 
 // The names of the exported graph's input and output.

@@ -16,13 +16,12 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
-	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
-	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
 // Prediction for one review (package verdict).
@@ -59,7 +58,9 @@ func Load(dir string) (*Predictor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("load %s: %s: %w", dir, filepath.Join(dir, ConfigFile), err)
 	}
-	feat, err := loadFeatures(dir, cfg)
+	a := cfg.arch()
+	featuresPath := filepath.Join(dir, a.features.file)
+	feat, err := a.features.load(featuresPath, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +73,8 @@ func Load(dir string) (*Predictor, error) {
 	if _, err := rundir.LoadCheckpoint(p.store, checkpoint); err != nil {
 		return nil, err
 	}
-	if v, ok := feat.(*ngrams.Vocabulary); ok {
-		if err := checkNBRatios(p.store, v, filepath.Join(dir, NgramsFile), checkpoint); err != nil {
+	if a.checkFixed != nil {
+		if err := a.checkFixed(p.store, feat, featuresPath, checkpoint); err != nil {
 			return nil, err
 		}
 	}
@@ -106,7 +107,7 @@ func (p *Predictor) check(dir string) error {
 	if err := p.compile(); err != nil {
 		return err
 	}
-	files := fmt.Sprintf("%s, %s and %s", ConfigFile, featuresFile(p.cfg), BestCheckpoint)
+	files := fmt.Sprintf("%s, %s and %s", ConfigFile, p.cfg.arch().features.file, BestCheckpoint)
 	logits, err := p.Logits(context.Background(), [][]int32{{1}})
 	if err != nil {
 		cause := err.Error()
@@ -155,15 +156,7 @@ func (p *Predictor) Tokenizer() *tokenize.Tokenizer {
 }
 
 // known reports whether encoded ids hold anything the model knows (see Prediction.Unknown).
-func known(ids []int32, f Features) bool {
-	switch f.(type) {
-	case *tokenize.Tokenizer:
-		return slices.ContainsFunc(ids, func(id int32) bool { return id != tokenize.PadID && id != tokenize.UnkID })
-	case *words.Vocabulary:
-		return slices.ContainsFunc(ids, func(id int32) bool { return id > words.UnknownID })
-	}
-	return len(ids) > 0
-}
+func (p *Predictor) known(ids []int32) bool { return p.cfg.arch().features.known(ids) }
 
 // compile (re)builds the inference executor; the explanation one is rebuilt on the next
 // Explain.
@@ -178,10 +171,7 @@ func (p *Predictor) compile() error {
 // inferenceExec is the model's inference graph (ids in, logits out) on a backend: the
 // predictor's own, or the ONNX backend of the export.
 func (p *Predictor) inferenceExec(backend compute.Backend) (*model.Exec, error) {
-	fn, err := graphFn(p.cfg)
-	if err != nil {
-		return nil, err
-	}
+	fn := graphFn(p.cfg)
 	return model.NewExec(backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
 		return fn(scope, tokens) // logits; the host applies the temperature and the sigmoid
 	})
@@ -264,7 +254,7 @@ func (p *Predictor) PredictContext(ctx context.Context, texts []string) ([]Predi
 	}
 	out := make([]Prediction, len(texts))
 	for i, pr := range probs {
-		out[i] = verdict.New(pr, !known(ids[i], p.feat), p.truncated(ids[i]))
+		out[i] = verdict.New(pr, !p.known(ids[i]), p.truncated(ids[i]))
 	}
 	return out, nil
 }

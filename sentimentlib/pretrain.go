@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,29 +16,21 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
+
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/trainloop"
-	"github.com/sentiment-go/sentiment/sentimentlib/loss"
-	"github.com/sentiment-go/sentiment/sentimentlib/mlm"
-	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
-	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
-
-// EncoderCheckpoint is the pretrained encoder's weights (no MLM head, no optimizer state), the
-// file `train --init DIR` loads.
-const EncoderCheckpoint = "encoder.ckpt"
 
 // PretrainConfig is everything a pretraining run depends on; it is saved as config.json of the
 // run. The embedded parts' fields sit at the top level of config.json, as in Config.
 type PretrainConfig struct {
 	RunConfig
-	// Architecture is what is pretrained: "" or "transformer" (the transformer encoder, with
-	// the masked language model and the losses below), or "regions" (the tv-embedding of the
-	// region CNN, see RegionPretraining).
+	// Architecture is the kind of pretraining: empty or transformer (the transformer's encoder,
+	// with the masked language model and the losses below: pretrain_mlm.go), or regions (the
+	// region CNN's tv-embedding, see RegionPretraining: pretrain_tv.go).
 	Architecture string     `json:"architecture,omitempty"`
 	Data         DataConfig `json:"data"` // the vocabulary size is the pretrained tokenizer's
 	// Text: the training split's reviews (validation carved out as in Train: the same split
@@ -76,29 +70,6 @@ type PretrainConfig struct {
 	RegionPretraining RegionPretraining `json:"region_pretraining,omitzero"`
 }
 
-// pretrainPresets: "cpu" is the encoder of the default classifier preset (so fine-tuning it
-// costs what training the default costs), sized to run in under an hour on 2 CPU cores; its
-// vocabulary is 16,000 rather than the classifier's 30,000 because the MLM output layer, one
-// row per vocabulary entry at every masked token, costs several times the encoder. "gpu" is the
-// 4-layer, 256-wide encoder of the "gpu" classifier preset, for an accelerator, its pieces
-// padded to one length (one compiled shape); raise --steps where GPU time allows.
-// "cpu-contrastive" is "cpu" trained on the contrastive halves alone (contrastive_weight 1,
-// no_mlm): without the vocabulary projection a step costs less, so it runs more of them.
-var pretrainPresets = map[string]PretrainConfig{
-	"cpu": {EncoderConfig: EncoderConfig{Dim: 64, Layers: 1, Heads: 4, FFNDim: 128, MaxLen: 768, AttentionWindow: 64}, Dropout: 0.1,
-		MaskRate: 0.15, WholeWord: true, Steps: 3000, HeldOut: 1000, Data: DataConfig{VocabSize: 16000},
-		OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 2e-3, WeightDecay: 0.01, WarmupSteps: 200, ClipNorm: 1, EvalEverySteps: 500}},
-	"gpu": {EncoderConfig: EncoderConfig{Dim: 256, Layers: 4, Heads: 8, FFNDim: 1024, MaxLen: 512}, Dropout: 0.1,
-		MaskRate: 0.15, WholeWord: true, Steps: 2500, HeldOut: 2000, Data: DataConfig{VocabSize: 30000},
-		OptimizerConfig: OptimizerConfig{BatchSize: 64, LearningRate: 1e-3, WeightDecay: 0.01, WarmupSteps: 150, ClipNorm: 1, EvalEverySteps: 1250, LengthBuckets: 1}},
-}
-
-func init() {
-	c := pretrainPresets["cpu"]
-	c.ContrastiveWeight, c.NoMLM, c.Steps = 1, true, 5000
-	pretrainPresets["cpu-contrastive"] = c
-}
-
 // PretrainPresets lists the pretraining presets.
 func PretrainPresets() []string {
 	var names []string
@@ -124,58 +95,24 @@ func PretrainPreset(name string, quick bool) (PretrainConfig, error) {
 	return c, nil
 }
 
-// Validate checks the configuration, with an error naming the field.
+// Validate checks the configuration, with an error naming the field: its kind's own checks.
 func (c PretrainConfig) Validate() error {
-	switch c.Architecture {
-	case "regions":
-		return c.validateRegions()
-	case "", "transformer":
-	default:
-		return fmt.Errorf("pretrain config: architecture %q: want transformer or regions", c.Architecture)
+	k, ok := pretrainings[c.kind()]
+	if !ok {
+		return fmt.Errorf("pretrain config: architecture %q: want one of %s", c.Architecture, strings.Join(slices.Sorted(maps.Keys(pretrainings)), ", "))
 	}
-	cl := c.classifierConfig()
-	if err := cl.Validate(); err != nil {
-		return fmt.Errorf("pretrain %w", err)
-	}
-	switch {
-	case c.Steps < 1:
-		return fmt.Errorf("pretrain config: steps %d must be >= 1", c.Steps)
-	case c.HeldOut < 1:
-		return fmt.Errorf("pretrain config: held_out %d must be >= 1 (unlabeled reviews to measure the MLM loss on)", c.HeldOut)
-	case c.DocumentWeight < 0 || c.DocumentWeight > 100:
-		return fmt.Errorf("pretrain config: document_weight %g out of range [0, 100] (0: MLM only)", c.DocumentWeight)
-	case c.DocumentPool != "" && c.DocumentPool != "states" && c.DocumentPool != "embeddings":
-		return fmt.Errorf("pretrain config: document_pool %q: want \"states\" (the default) or \"embeddings\"", c.DocumentPool)
-	case c.DocumentPool != "" && c.DocumentWeight == 0:
-		return fmt.Errorf("pretrain config: document_pool %q needs the document loss: set document_weight > 0", c.DocumentPool)
-	case c.ContrastiveWeight < 0 || c.ContrastiveWeight > 100:
-		return fmt.Errorf("pretrain config: contrastive_weight %g out of range [0, 100] (0: no contrastive loss)", c.ContrastiveWeight)
-	case c.ContrastiveWeight > 0 && c.AttentionWindow <= 0:
-		return fmt.Errorf("pretrain config: contrastive_weight needs local attention (attention_window > 0), or the two halves of a piece would see each other; use the cpu preset or set attention_window")
-	case c.NoMLM && (c.ContrastiveWeight == 0 || c.DocumentWeight > 0):
-		return fmt.Errorf("pretrain config: no_mlm trains on the contrastive loss alone: set contrastive_weight > 0 (and document_weight 0)")
-	case c.MaskRate <= 0 || c.MaskRate > 0.5:
-		return fmt.Errorf("pretrain config: mask_rate %g out of range (0, 0.5]", c.MaskRate)
-	}
-	return nil
+	return k.validate(c)
 }
 
 // Set overrides one field by its JSON name (see Config.Set).
 func (c *PretrainConfig) Set(name, value string) error {
-	out, err := setJSONField(*c, name, value)
+	out, err := jsonfield.Set(*c, name, value)
 	if err != nil {
 		return err
 	}
 	out.Data.CacheDir, out.Data.Offline = c.Data.CacheDir, c.Data.Offline // not in JSON
 	*c = out
 	return nil
-}
-
-// classifierConfig is the classifier configuration with this encoder, used to build the store
-// (hyperparameters, learning-rate schedule) the same way Train does.
-func (c PretrainConfig) classifierConfig() Config {
-	return Config{RunConfig: c.RunConfig, Data: c.Data, Architecture: "transformer", EncoderConfig: c.EncoderConfig, Dropout: c.Dropout,
-		Pooling: "mean", HeadTokens: c.MaxLen, OptimizerConfig: c.OptimizerConfig, Epochs: 1, SelectMetric: "accuracy"}
 }
 
 // PretrainResults is results.json of a pretraining run.
@@ -227,123 +164,103 @@ func pretrainTexts(data *imdb.Data, cfg PretrainConfig) (texts, heldOut []string
 	return texts, imdb.Texts(unlabeled[:cfg.HeldOut]), nil
 }
 
-// pieces cuts encoded reviews into consecutive pieces of at most maxLen tokens, so long reviews
-// are used whole; a tail piece under 8 tokens is dropped (short reviews are kept).
-func pieces(ids [][]int32, maxLen int) [][]int32 {
-	var out [][]int32
-	for _, x := range ids {
-		for at := 0; at < len(x); at += maxLen {
-			piece := x[at:min(at+maxLen, len(x))]
-			if len(piece) >= 8 || at == 0 {
-				out = append(out, piece)
-			}
-		}
-	}
-	return out
+// A pretraining is one kind of pretraining (PretrainConfig's architecture: the transformer's
+// encoder, or the region CNN's tv-embedding), registered from a file of its own (pretrain_*.go)
+// with its presets; the architecture it feeds names it (architecture.pretraining).
+type pretraining struct {
+	name     string
+	validate func(c PretrainConfig) error
+	// run pretrains in the opened run directory (resuming: from its last checkpoint).
+	run func(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, progress io.Writer) (*PretrainResults, error)
 }
 
-// newMasker returns the BERT masker for tok.
-func newMasker(c PretrainConfig, tok *tokenize.Tokenizer) *mlm.Masker {
-	return &mlm.Masker{Rate: c.MaskRate, MaskProb: 0.8, RandomProb: 0.1, WholeWord: c.WholeWord, MaskID: tokenize.MaskID,
-		VocabSize: tok.VocabSize(),
-		Special:   func(id int32) bool { return id <= tokenize.MaskID },
-		Continuation: func(id int32) bool {
-			return strings.HasPrefix(tok.Token(id), "##")
-		}}
+// pretrainings by name and the pretraining presets, filled by registerPretraining.
+var (
+	pretrainings    = map[string]*pretraining{}
+	pretrainPresets = map[string]PretrainConfig{}
+)
+
+func registerPretraining(k *pretraining, presets map[string]PretrainConfig) {
+	pretrainings[k.name] = k
+	maps.Copy(pretrainPresets, presets)
 }
 
-func maskedTensors(b *mlm.Batch) []*tensors.Tensor {
-	return []*tensors.Tensor{
-		tensors.FromFlatDataAndDimensions(b.Inputs, b.Rows, b.Len),
-		tensors.FromFlatDataAndDimensions(b.Positions, b.Rows, b.Slots),
-		tensors.FromFlatDataAndDimensions(b.Targets, b.Rows, b.Slots),
-		tensors.FromFlatDataAndDimensions(b.Weights, b.Rows, b.Slots),
-	}
+// kind is the name of the configuration's pretraining ("" is the transformer's).
+func (c PretrainConfig) kind() string { return cmp.Or(c.Architecture, transformerName) }
+
+// Pretrain pretrains into outDir as cfg says (the transformer's encoder: masked language model
+// and the document or contrastive losses cfg adds; or the region CNN's tv-embedding):
+// config.json, the features (tokenizer.json or words.json), last.ckpt (resume: rerun with the
+// same configuration), metrics.jsonl (training loss; held-out losses every eval_every_steps),
+// and at the end encoder.ckpt and results.json. A finished run returns its results.
+func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress io.Writer) (*PretrainResults, error) {
+	progress = cmp.Or[io.Writer](progress, io.Discard)
+	return openRun(cfg, outDir, "pretrain", progress, func(resuming bool) (*PretrainResults, error) {
+		return pretrainings[cfg.kind()].run(ctx, cfg, outDir, resuming, progress)
+	})
 }
 
-// Pretrain pretrains the transformer encoder into outDir (masked language model, and the
-// document or contrastive losses cfg adds): config.json, tokenizer.json (trained on the
-// pretraining text), last.ckpt (resume: rerun with the same configuration), metrics.jsonl
-// (training loss; held-out losses every eval_every_steps), and at the end encoder.ckpt and
-// results.json. A finished run returns its results.
-func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress io.Writer) (_ *PretrainResults, err error) {
-	if progress == nil {
-		progress = io.Discard
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	created := !rundir.Exists(outDir)
-	defer func() {
-		if err != nil {
-			rundir.Discard(outDir, created)
-		}
-	}()
-	resuming, done, err := rundir.Start[PretrainConfig, PretrainResults](cfg, outDir, "pretrain", progress)
-	if err != nil || done != nil {
-		return done, err
-	}
-	if cfg.Architecture == "regions" {
-		return pretrainRegions(ctx, cfg, outDir, resuming, progress)
-	}
-	tok, seqs, held, err := pretrainingData(ctx, cfg, outDir, resuming, progress)
+// pretrainingText reads the pretraining text and the held-out reviews (pretrainTexts) and the
+// features: reloaded from outDir's file when resuming, else fitted by fit and written with
+// config.json.
+func pretrainingText(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, kind *featureKind,
+	fit func(data *imdb.Data, texts []string) (Features, error)) (feat Features, texts, heldOut []string, err error) {
+	data, err := cfg.Data.load(ctx, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	opts := batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: cfg.MaxLen, Head: cfg.MaxLen},
-		Buckets: batch.Buckets(cfg.MaxLen, cmp.Or(cfg.LengthBuckets, 8)), Shuffle: true, Seed: cfg.Seed, DropRemainder: true}
-	trainDS, err := batch.New("pretrain", seqs, make([]int, len(seqs)), opts)
-	if err != nil {
-		return nil, err
+	if texts, heldOut, err = pretrainTexts(data, cfg); err != nil {
+		return nil, nil, nil, err
+	}
+	if resuming {
+		feat, err = kind.load(filepath.Join(outDir, kind.file), Config{})
+		return feat, texts, heldOut, err
+	}
+	if feat, err = fit(data, texts); err != nil {
+		return nil, nil, nil, err
+	}
+	return feat, texts, heldOut, writeRunStart(outDir, feat, kind.file, cfg)
+}
+
+// pretrainBatches are the batches of the training text (shuffled, full batches only) and of
+// the held-out text (in order, all of it).
+func pretrainBatches(seqs, held [][]int32, opts batch.Options) (train, heldOut *batch.Dataset, err error) {
+	opts.Shuffle, opts.DropRemainder = true, true
+	if train, err = batch.New("pretrain", seqs, make([]int, len(seqs)), opts); err != nil {
+		return nil, nil, err
 	}
 	opts.Shuffle, opts.DropRemainder = false, false
-	heldDS, err := batch.New("held-out", held, make([]int, len(held)), opts)
-	if err != nil {
+	heldOut, err = batch.New("held-out", held, make([]int, len(held)), opts)
+	return train, heldOut, err
+}
+
+// pretrainRun is one pretraining as its kind built it, for finish to run.
+type pretrainRun struct {
+	loop *trainloop.Run
+	eval *heldOut
+	seqs [][]int32 // the training pieces or reviews (results.json's sequences and tokens)
+	// keep reports the variables encoder.ckpt holds, which saved names in the last line.
+	keep  func(path string) bool
+	saved string
+}
+
+// finish runs the loop (resuming when asked), saves encoder.ckpt and writes results.json.
+func (r *pretrainRun) finish(ctx context.Context, cfg PretrainConfig, resuming bool, progress io.Writer) (*PretrainResults, error) {
+	r.loop.Evaluate = r.eval.evaluate
+	var st rundir.State
+	if err := loop(ctx, r.loop, resuming, &st, nil); err != nil {
 		return nil, err
 	}
-	backend, err := compute.New()
-	if err != nil {
-		return nil, fmt.Errorf("pretrain: no GoMLX backend: %w", err)
-	}
-	masker := newMasker(cfg, tok)
-	if err := masker.Validate(); err != nil {
-		return nil, err
-	}
-	trainer, store := newPretrainer(backend, cfg, tok.VocabSize())
-	run := &trainloop.Run{Name: "pretrain", Dir: outDir, Store: store, Trainer: trainer, Batches: trainDS, Steps: cfg.Steps,
-		EvalEvery: cfg.EvalEverySteps, LossName: pretrainHeads(cfg).name(), Progress: progress,
-		Make: func(p batch.Planned, step int) train.Batch {
-			in := maskedTensors(masker.MaskBatch(rand.New(rand.NewPCG(cfg.Seed, uint64(step)+1)), trainDS.Tokens(p), cfg.BatchSize, p.Len))
-			return train.Batch{Inputs: in[:2], Labels: in[2:], Spec: p.Len}
-		}}
-	var last MLMMetrics
-	run.Evaluate = heldOutEvaluation(cfg, backend, store, run, masker, heldDS, &last, progress)
-	st, err := runPretraining(ctx, run, resuming, isEncoderVariable)
-	if err != nil {
+	if err := rundir.SaveCheckpointFiltered(r.loop.Store, filepath.Join(r.loop.Dir, EncoderCheckpoint), r.keep, nil); err != nil {
 		return nil, err
 	}
 	res := &PretrainResults{Preset: cfg.Preset, Seed: cfg.Seed, Config: cfg, Steps: st.Step, TrainSeconds: st.Seconds,
-		Sequences: len(seqs), Tokens: countTokens(seqs), HeldOut: last, Backend: backend.Name()}
-	if err := rundir.WriteJSON(filepath.Join(outDir, ResultsFile), res); err != nil {
+		Sequences: len(r.seqs), Tokens: countTokens(r.seqs), HeldOut: r.eval.last, Backend: r.eval.backend.Name()}
+	if err := rundir.WriteJSON(filepath.Join(r.loop.Dir, ResultsFile), res); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "pretrained %d steps in %.0f s: held-out %s; encoder in %s\n", st.Step, st.Seconds, last.describe(pretrainHeads(cfg)), filepath.Join(outDir, EncoderCheckpoint))
+	fmt.Fprintf(progress, "pretrained %d steps in %.0f s: held-out %s; %s in %s\n", st.Step, st.Seconds, r.eval.text, r.saved, filepath.Join(r.loop.Dir, EncoderCheckpoint))
 	return res, nil
-}
-
-// runPretraining resumes run when its directory holds one, runs its loop to the end, and saves
-// the variables keep accepts, those a classifier takes, as encoder.ckpt.
-func runPretraining(ctx context.Context, run *trainloop.Run, resuming bool, keep func(path string) bool) (rundir.State, error) {
-	var st rundir.State
-	if resuming {
-		if err := run.Resume(&st); err != nil {
-			return st, err
-		}
-	}
-	if err := run.Loop(ctx, &st); err != nil {
-		return st, err
-	}
-	return st, rundir.SaveCheckpointFiltered(run.Store, filepath.Join(run.Dir, EncoderCheckpoint), keep, nil)
 }
 
 // countTokens is the number of ids in seqs.
@@ -355,174 +272,50 @@ func countTokens(seqs [][]int32) int {
 	return n
 }
 
-// pretrainingData reads the pretraining text (training split and unlabeled reviews) and the
-// held-out unlabeled reviews, trains the tokenizer on the first (reloads it when resuming), and
-// cuts both into pieces of at most max_len tokens; a new run writes its tokenizer and config.
-func pretrainingData(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, progress io.Writer) (tok *tokenize.Tokenizer, seqs, held [][]int32, err error) {
-	data, err := cfg.Data.load(ctx, true)
+// heldOut is a pretraining's evaluator: its held-out losses on batches made once (the same
+// masking or regions at every evaluation), by a fresh executor each time (see
+// Predictor.Sync), logged and printed. The graph returns sums over a batch, which add up over
+// batches; report turns their totals into the metrics and the progress line's words.
+type heldOut struct {
+	run      *trainloop.Run
+	backend  compute.Backend
+	batches  func() [][]*tensors.Tensor // the inputs of each batch, made at the first evaluation
+	graph    func(scope *model.Scope, inputs []*Node) []*Node
+	report   func(sums []float64) (MLMMetrics, string)
+	progress io.Writer
+
+	inputs [][]*tensors.Tensor
+	last   MLMMetrics // of the last evaluation
+	text   string
+}
+
+func (h *heldOut) evaluate(st *rundir.State, _ bool) (bool, error) {
+	if h.inputs == nil {
+		h.inputs = h.batches()
+	}
+	exec, err := model.NewExec(h.backend, h.run.Store, h.graph)
 	if err != nil {
-		return nil, nil, nil, err
+		return false, err
 	}
-	texts, heldOut, err := pretrainTexts(data, cfg)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if resuming {
-		tok, err = tokenize.Load(filepath.Join(outDir, TokenizerFile))
-	} else {
-		tok, err = tokenize.Train(texts, tokenize.TrainOptions{VocabSize: cfg.Data.VocabSize})
-	}
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	seqs, held = pieces(tok.EncodeAll(texts), cfg.MaxLen), pieces(tok.EncodeAll(heldOut), cfg.MaxLen)
-	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
-		len(texts), len(seqs), countTokens(seqs), len(heldOut), tok.VocabSize())
-	if !resuming {
-		err = writeRunStart(outDir, tok, TokenizerFile, cfg)
-	}
-	return tok, seqs, held, err
-}
-
-// heads is what a pretraining run trains, with the weights of the added losses.
-type heads struct {
-	smodel.PretrainHeads
-	documentWeight, contrastiveWeight float64
-}
-
-func pretrainHeads(cfg PretrainConfig) heads {
-	return heads{smodel.PretrainHeads{MLM: !cfg.NoMLM, Document: cfg.DocumentWeight > 0, Contrastive: cfg.ContrastiveWeight > 0},
-		cfg.DocumentWeight, cfg.ContrastiveWeight}
-}
-
-// name is the trained loss in the progress line ("MLM + contrastive loss").
-func (h heads) name() string {
-	var names []string
-	for _, n := range []struct {
-		on   bool
-		name string
-	}{{h.MLM, "MLM"}, {h.Document, "document"}, {h.Contrastive, "contrastive"}} {
-		if n.on {
-			names = append(names, n.name)
+	var sums []float64
+	for _, in := range h.inputs {
+		args := make([]any, len(in))
+		for i, t := range in {
+			args[i] = t
 		}
-	}
-	return strings.Join(names, " + ") + " loss"
-}
-
-// newPretrainer builds the store of cfg's encoder and the trainer of its pretraining heads:
-// the model returns the MLM logits, the document logits and the contrastive loss (a constant
-// for those not built), the loss adds the asked-for ones with their weights.
-func newPretrainer(backend compute.Backend, cfg PretrainConfig, vocab int) (*train.Trainer, *model.Store) {
-	cl := cfg.classifierConfig()
-	store := newStore(cl, vocab, cfg.Steps)
-	store.SetParams(map[string]any{smodel.ParamDocumentPool: cmp.Or(cfg.DocumentPool, "states")})
-	h := pretrainHeads(cfg)
-	modelFn := func(scope *model.Scope, tokens, positions *Node) (logits, document, contrastive *Node) {
-		g := tokens.Graph()
-		if scope.IsTraining(g) {
-			addSchedule(scope, g, cl)
-		}
-		out := smodel.Pretraining(scope.In("model"), tokens, positions, h.PretrainHeads)
-		zero := ScalarZero(g, smodel.DType)
-		return cmp.Or(out.Logits, zero), cmp.Or(out.Document, zero), cmp.Or(out.Contrastive, zero)
-	}
-	lossFn := func(labels, predictions []*Node) *Node {
-		l := ScalarZero(predictions[0].Graph(), smodel.DType)
-		if h.MLM {
-			l, _ = loss.MLM(predictions[0], labels[0], labels[1])
-		}
-		if h.Document {
-			l = Add(l, MulScalar(loss.Document(predictions[1], labels[0], labels[1]), h.documentWeight))
-		}
-		if h.Contrastive {
-			l = Add(l, MulScalar(predictions[2], h.contrastiveWeight))
-		}
-		return l
-	}
-	return train.NewTrainer(backend, store, modelFn, lossFn, clippedOptimizer{optimizer.FromStore(store), cfg.ClipNorm, nil}, nil, nil), store
-}
-
-// heldOutEvaluation measures the held-out losses with a fixed masking (the same corruption at
-// every evaluation, made once), logs and prints them, and keeps them in *last.
-func heldOutEvaluation(cfg PretrainConfig, backend compute.Backend, store *model.Store, run *trainloop.Run, masker *mlm.Masker,
-	held *batch.Dataset, last *MLMMetrics, progress io.Writer) func(*rundir.State, bool) (bool, error) {
-	h := pretrainHeads(cfg)
-	var batches []*mlm.Batch
-	return func(st *rundir.State, _ bool) (bool, error) {
-		if batches == nil {
-			for i, planned := range held.Plan(0) {
-				batches = append(batches, masker.MaskBatch(rand.New(rand.NewPCG(0xe7a1, uint64(i))), held.Tokens(planned), cfg.BatchSize, planned.Len))
-			}
-		}
-		// A fresh executor per evaluation, as in Train (a cached one can see stale weights).
-		exec, err := model.NewExec(backend, store, func(scope *model.Scope, tokens, positions, targets, weights *Node) []*Node {
-			return heldOutSums(smodel.Pretraining(scope.In("model"), tokens, positions, h.PretrainHeads), h, targets, weights)
-		})
+		out, err := exec.Exec(args...)
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("pretrain: evaluation: %w", err)
 		}
-		var sums [nHeldOutSums]float64
-		for _, mb := range batches {
-			out, err := exec.Exec(maskedTensors(mb))
-			if err != nil {
-				return false, fmt.Errorf("pretrain: evaluation: %w", err)
-			}
-			for i := range sums {
-				sums[i] += float64(tensors.MustCopyFlatData[float32](out[i])[0])
-			}
+		if sums == nil {
+			sums = make([]float64, len(out))
 		}
-		*last = MLMMetrics{Loss: sums[0] / max(sums[2], 1), Accuracy: sums[1] / max(sums[2], 1), Masked: int(sums[2]),
-			DocumentLoss: sums[3] / max(sums[2], 1), ContrastiveLoss: sums[4] / max(sums[6], 1),
-			ContrastiveAccuracy: sums[5] / max(sums[6], 1), ContrastivePieces: int(sums[6])}
-		run.Log(map[string]any{"type": "validation", "step": st.Step, "seconds": st.Seconds, "held_out": *last})
-		fmt.Fprintf(progress, "\nstep %d: held-out %s\n", st.Step, last.describe(h))
-		return false, nil
+		for i := range out {
+			sums[i] += float64(tensors.MustCopyFlatData[float32](out[i])[0])
+		}
 	}
-}
-
-// nHeldOutSums are heldOutSums' outputs: the MLM loss, masked-token hits and masked tokens,
-// the document loss, the contrastive loss, its hits and the pieces it scored, each loss
-// weighted by what it averages over, so that they add up over batches.
-const nHeldOutSums = 7
-
-func heldOutSums(out smodel.PretrainOutputs, h heads, targets, weights *Node) []*Node {
-	g := targets.Graph()
-	sums := make([]*Node, nHeldOutSums)
-	for i := range sums {
-		sums[i] = ScalarZero(g, smodel.DType)
-	}
-	count := ReduceAllSum(weights)
-	weight := Max(count, OnesLike(count))
-	if h.MLM {
-		l, correct := loss.MLM(out.Logits, targets, weights)
-		sums[0], sums[1], sums[2] = Mul(l, weight), correct, count
-	}
-	if h.Document {
-		sums[3] = Mul(loss.Document(out.Document, targets, weights), weight)
-	}
-	if h.Contrastive {
-		sums[4], sums[5], sums[6] = Mul(out.Contrastive, out.ContrastiveCount), out.ContrastiveCorrect, out.ContrastiveCount
-	}
-	return sums
-}
-
-// describe is the held-out metrics of the trained heads, for progress lines.
-func (m MLMMetrics) describe(h heads) string {
-	var parts []string
-	if h.MLM {
-		parts = append(parts, fmt.Sprintf("MLM loss %.4f, masked-token accuracy %.4f (%d masked tokens)", m.Loss, m.Accuracy, m.Masked))
-	}
-	if h.Document {
-		parts = append(parts, fmt.Sprintf("document loss %.4f", m.DocumentLoss))
-	}
-	if h.Contrastive {
-		parts = append(parts, fmt.Sprintf("contrastive loss %.4f, halves matched %.4f (%d pieces)", m.ContrastiveLoss, m.ContrastiveAccuracy, m.ContrastivePieces))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// isEncoderVariable reports the variables a fine-tuned classifier takes from pretraining: the
-// model's weights, without the MLM head (and without optimizer state or step counters).
-func isEncoderVariable(path string) bool {
-	return strings.HasPrefix(path, "/model/") && !strings.HasPrefix(path, "/model/"+smodel.MLMHeadScope+"/")
+	h.last, h.text = h.report(sums)
+	h.run.Log(map[string]any{"type": "validation", "step": st.Step, "seconds": st.Seconds, "held_out": h.last})
+	fmt.Fprintf(h.progress, "\nstep %d: held-out %s\n", st.Step, h.text)
+	return false, nil
 }

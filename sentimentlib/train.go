@@ -12,22 +12,12 @@ import (
 	"strings"
 
 	_ "github.com/gomlx/compute/gobackend" // the pure-Go CPU backend, GoMLX's default here
+
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/trainloop"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
-)
-
-// Files in a model directory.
-const (
-	ConfigFile     = rundir.ConfigFile
-	TokenizerFile  = "tokenizer.json"
-	BestCheckpoint = rundir.BestCheckpoint // weights of the best validation evaluation
-	LastCheckpoint = rundir.LastCheckpoint // weights, optimizer state and position of the last evaluation (resume)
-	MetricsFile    = rundir.MetricsFile
-	ResultsFile    = rundir.ResultsFile
-	LogitsFile     = "logits.json" // the best checkpoint's validation and test logits
 )
 
 // SplitLogits is a split's logits (before any temperature), labels and lengths in words
@@ -83,65 +73,42 @@ type Results struct {
 }
 
 // Train trains a classifier as cfg says, writing into outDir: config.json, the features
-// (tokenizer.json or ngrams.json), checkpoints, metrics.jsonl, logits.json and results.json.
-// If outDir holds a resumable run with the same config, it resumes it. Progress goes to
-// progress (nil: silent).
-func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (_ *Results, err error) {
-	if progress == nil {
-		progress = io.Discard
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	created := !rundir.Exists(outDir)
-	defer func() {
+// (tokenizer.json, ngrams.json or words.json), checkpoints, metrics.jsonl, logits.json and
+// results.json. If outDir holds a resumable run with the same config, it resumes it. Progress
+// goes to progress (nil: silent).
+func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (*Results, error) {
+	progress = cmp.Or[io.Writer](progress, io.Discard)
+	return openRun(cfg, outDir, "train", progress, func(resuming bool) (*Results, error) {
+		prep, err := trainingData(ctx, cfg, outDir, resuming, progress)
 		if err != nil {
-			rundir.Discard(outDir, created)
+			return nil, err
 		}
-	}()
-	resuming, done, err := rundir.Start[Config, Results](cfg, outDir, "train", progress)
-	if err != nil || done != nil {
-		return done, err
-	}
-	prep, err := trainingData(ctx, cfg, outDir, resuming, progress)
-	if err != nil {
-		return nil, err
-	}
-	data := prep.Data
-	trainDS, err := batch.New("train", prep.Train, imdb.Labels(data.Train), cfg.BatchOptions(true))
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Loss.ClassBeta > 0 && cfg.Loss.NegativeCount == 0 {
-		cfg.Loss.NegativeCount, cfg.Loss.PositiveCount = imdb.CountLabels(data.Train)
-	}
-	steps := len(trainDS.Plan(0)) * cfg.Epochs
-	trainer, p, err := NewTraining(cfg, prep.Features, steps)
-	if err != nil {
-		return nil, err
-	}
-	store := p.store
-	run := &trainloop.Run{Name: "train", Dir: outDir, Store: store, Trainer: trainer, Batches: trainDS, Steps: steps,
-		Epochs: cfg.Epochs, EvalEvery: cfg.EvalEverySteps, EvalEachEpoch: true, Progress: progress}
-	run.Evaluate = validation(ctx, cfg, run, p, prep.Validation, imdb.Labels(data.Validation), progress)
-	st := rundir.State{BestScore: math.Inf(-1)}
-	if resuming {
-		err = run.Resume(&st)
-	} else if cfg.Init != "" {
-		err = initEncoder(store, cfg, progress)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := run.Loop(ctx, &st); err != nil {
-		return nil, err
-	}
-	res := &Results{Preset: cfg.Preset, Seed: cfg.Seed, Quick: cfg.Quick, Config: cfg, TrainSeconds: st.Seconds,
-		Steps: st.Step, BestStep: st.BestStep, Backend: p.backend.Name(), SIMD: SIMDEnabled}
-	if abs, err := filepath.Abs(data.CacheDir); err == nil {
-		res.CacheDir = abs
-	}
-	return res, testBest(ctx, p, outDir, prep, res, progress)
+		trainDS, err := batch.New("train", prep.Train, imdb.Labels(prep.Data.Train), cfg.BatchOptions(true))
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Loss.ClassBeta > 0 && cfg.Loss.NegativeCount == 0 {
+			cfg.Loss.NegativeCount, cfg.Loss.PositiveCount = imdb.CountLabels(prep.Data.Train)
+		}
+		steps := len(trainDS.Plan(0)) * cfg.Epochs
+		trainer, p, err := NewTraining(cfg, prep.Features, steps)
+		if err != nil {
+			return nil, err
+		}
+		run := &trainloop.Run{Name: "train", Dir: outDir, Store: p.store, Trainer: trainer, Batches: trainDS, Steps: steps,
+			Epochs: cfg.Epochs, EvalEvery: cfg.EvalEverySteps, EvalEachEpoch: true, Progress: progress}
+		run.Evaluate = (&validation{ctx: ctx, cfg: cfg, run: run, p: p, ids: prep.Validation, labels: imdb.Labels(prep.Data.Validation), progress: progress}).evaluate
+		st := rundir.State{BestScore: math.Inf(-1)}
+		if err := loop(ctx, run, resuming, &st, func() error { return initEncoder(p.store, cfg, progress) }); err != nil {
+			return nil, err
+		}
+		res := &Results{Preset: cfg.Preset, Seed: cfg.Seed, Quick: cfg.Quick, Config: cfg, TrainSeconds: st.Seconds,
+			Steps: st.Step, BestStep: st.BestStep, Backend: p.backend.Name(), SIMD: SIMDEnabled}
+		if abs, err := filepath.Abs(prep.Data.CacheDir); err == nil {
+			res.CacheDir = abs
+		}
+		return res, testBest(ctx, p, outDir, prep, res, progress)
+	})
 }
 
 // ResumeStep is the step a rerun of the run in dir resumes from: that of its last checkpoint.
@@ -159,76 +126,83 @@ func trainingData(ctx context.Context, cfg Config, outDir string, resuming bool,
 	if err != nil {
 		return nil, err
 	}
+	kind := cfg.arch().features
 	var feat Features
 	switch {
 	case resuming:
-		feat, err = loadFeatures(outDir, cfg)
+		feat, err = kind.load(filepath.Join(outDir, kind.file), cfg)
 	case cfg.Init != "":
 		if err := cfg.checkInit(); err != nil {
 			return nil, err
 		}
-		feat, err = loadFeatures(cfg.Init, cfg) // the pretraining's tokenizer or words
+		feat, err = kind.load(filepath.Join(cfg.Init, kind.file), cfg) // the pretraining's tokenizer or words
 	default:
-		feat, err = fitFeatures(data, cfg)
+		feat, err = kind.fit(data, cfg)
 	}
 	if err != nil {
 		return nil, err
 	}
 	prep := Encode(data, feat)
 	fmt.Fprintf(progress, "data: %d train / %d validation / %d test reviews; %s\n",
-		len(prep.Train), len(prep.Validation), len(prep.Test), describeFeatures(feat))
+		len(prep.Train), len(prep.Validation), len(prep.Test), kind.describe(feat))
 	if !resuming {
-		if err := writeRunStart(outDir, feat, featuresFile(cfg), cfg); err != nil {
+		if err := writeRunStart(outDir, feat, kind.file, cfg); err != nil {
 			return nil, err
 		}
 	}
 	return prep, nil
 }
 
-// validation is the classifier's evaluation: validation metrics, logged and printed, the best
+// validation is the classifier's evaluator: validation metrics, logged and printed, the best
 // checkpoint when they improve on the best so far, early stopping after cfg.Patience
 // evaluations without improvement.
-func validation(ctx context.Context, cfg Config, run *trainloop.Run, p *Predictor, ids [][]int32, labels []int, progress io.Writer) func(*rundir.State, bool) (bool, error) {
-	return func(st *rundir.State, epochDone bool) (bool, error) {
-		// A fresh inference executor per evaluation: a cached one was seen returning the values
-		// of its first run after the trainer had updated the weights (GoMLX v0.28.16, go backend).
-		if err := p.compile(); err != nil {
-			return false, err
-		}
-		probs, err := p.probabilities(ctx, ids)
-		if err != nil {
-			return false, err
-		}
-		m, err := metrics.Compute(probs, labels)
-		if err != nil {
-			return false, err
-		}
-		score := m.Value(cfg.SelectMetric)
-		if cfg.SelectMetric == "nll" {
-			score = -m.NLL // higher is better
-		}
-		improved := score > st.BestScore
-		if improved {
-			st.BestScore, st.BestStep, st.BadEvals = score, st.Step, 0
-			if err := rundir.SaveCheckpoint(p.store, filepath.Join(run.Dir, BestCheckpoint)); err != nil {
-				return false, err
-			}
-		} else {
-			st.BadEvals++
-		}
-		epoch := st.Epoch + 1 // the epoch in progress, or the one just completed
-		if epochDone {
-			epoch = st.Epoch
-		}
-		run.Log(map[string]any{"type": "validation", "step": st.Step, "epoch": epoch, "seconds": st.Seconds, "validation": m, "best": improved})
-		fmt.Fprintf(progress, "\nstep %d (epoch %d): validation accuracy %.4f f1 %.4f auc %.4f nll %.4f%s\n",
-			st.Step, epoch, m.Accuracy, m.F1, m.ROCAUC, m.NLL, map[bool]string{true: "  (best)"}[improved])
-		stop := cfg.Patience > 0 && st.BadEvals >= cfg.Patience
-		if stop {
-			fmt.Fprintf(progress, "early stopping: %s did not improve for %d evaluations\n", cfg.SelectMetric, st.BadEvals)
-		}
-		return stop, nil
+type validation struct {
+	ctx      context.Context // the run's: an evaluation stops when it ends
+	cfg      Config
+	run      *trainloop.Run
+	p        *Predictor
+	ids      [][]int32
+	labels   []int
+	progress io.Writer
+}
+
+func (v *validation) evaluate(st *rundir.State, epochDone bool) (bool, error) {
+	if err := v.p.Sync(); err != nil {
+		return false, err
 	}
+	probs, err := v.p.probabilities(v.ctx, v.ids)
+	if err != nil {
+		return false, err
+	}
+	m, err := metrics.Compute(probs, v.labels)
+	if err != nil {
+		return false, err
+	}
+	score := m.Value(v.cfg.SelectMetric)
+	if v.cfg.SelectMetric == "nll" {
+		score = -m.NLL // higher is better
+	}
+	improved := score > st.BestScore
+	if improved {
+		st.BestScore, st.BestStep, st.BadEvals = score, st.Step, 0
+		if err := rundir.SaveCheckpoint(v.p.store, filepath.Join(v.run.Dir, BestCheckpoint)); err != nil {
+			return false, err
+		}
+	} else {
+		st.BadEvals++
+	}
+	epoch := st.Epoch + 1 // the epoch in progress, or the one just completed
+	if epochDone {
+		epoch = st.Epoch
+	}
+	v.run.Log(map[string]any{"type": "validation", "step": st.Step, "epoch": epoch, "seconds": st.Seconds, "validation": m, "best": improved})
+	fmt.Fprintf(v.progress, "\nstep %d (epoch %d): validation accuracy %.4f f1 %.4f auc %.4f nll %.4f%s\n",
+		st.Step, epoch, m.Accuracy, m.F1, m.ROCAUC, m.NLL, map[bool]string{true: "  (best)"}[improved])
+	stop := v.cfg.Patience > 0 && st.BadEvals >= v.cfg.Patience
+	if stop {
+		fmt.Fprintf(v.progress, "early stopping: %s did not improve for %d evaluations\n", v.cfg.SelectMetric, st.BadEvals)
+	}
+	return stop, nil
 }
 
 // testBest scores validation and test once with the best checkpoint, and writes logits.json
@@ -238,7 +212,7 @@ func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, 
 	if _, err := rundir.LoadCheckpoint(p.store, filepath.Join(outDir, BestCheckpoint)); err != nil {
 		return err
 	}
-	if err := p.compile(); err != nil {
+	if err := p.Sync(); err != nil {
 		return err
 	}
 	saved := RunLogits{BestStep: res.BestStep}

@@ -4,13 +4,12 @@
 // transformer's pretraining heads (pretraining.go: masked language model and document
 // prediction; contrastive.go: the contrastive halves). Each classifier takes ids [B, L] (int32,
 // 0 = padding: tokens, or n-gram features for NBSVM) and returns one logit per review [B].
-// Hyperparameters are model.Scope params, which the caller sets from its configuration (see
-// sentimentlib.Config); the losses are in package loss.
+// Hyperparameters are model.Scope params named as config.json names the setting
+// (sentimentlib sets every field of its Config as the param of its JSON name, so a new setting
+// is a config field plus the code here that reads it); the losses are in package loss.
 package model
 
 import (
-	"fmt"
-
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -19,15 +18,14 @@ import (
 
 // Hyperparameter names (model.Scope params).
 const (
-	ParamArchitecture = "architecture" // one of Architectures
-	ParamVocabSize    = "vocab_size"   // set from the tokenizer
-	ParamDim          = "model_dim"    // embedding / residual width
-	ParamLayers       = "num_layers"
-	ParamHeads        = "num_heads"
-	ParamFFNDim       = "ffn_dim"
-	ParamDropout      = "dropout"
-	ParamMaxLen       = "max_len" // positions (tokens per review, [CLS] included)
-	ParamPooling      = "pooling" // "mean", "cls", "attention" or "mean_max" (see Poolings)
+	ParamVocabSize = "vocab_size" // set from the features (not a config field)
+	ParamDim       = "model_dim"  // embedding / residual width
+	ParamLayers    = "num_layers"
+	ParamHeads     = "num_heads"
+	ParamFFNDim    = "ffn_dim"
+	ParamDropout   = "dropout"
+	ParamMaxLen    = "max_len" // positions (tokens per review, [CLS] included)
+	ParamPooling   = "pooling" // "mean", "cls", "attention" or "mean_max" (see Poolings)
 	// ParamWindow > 0 makes attention local: the review is cut into windows of that many tokens
 	// and each token attends within its window only (0: global attention over the review).
 	ParamWindow       = "attention_window"
@@ -43,40 +41,6 @@ const (
 
 // DType of the models' variables and activations.
 var DType = dtypes.Float32
-
-// Architectures are the values of ParamArchitecture: "transformer" (Transformer), "ngrams"
-// (BagOfNgrams, over token ids), "nbsvm" (NBSVM, over the ids of n-gram features) and
-// "region_cnn" (RegionCNN, over word ids).
-var Architectures = []string{"transformer", "ngrams", "nbsvm", "region_cnn"}
-
-// ModelFn returns the graph function of the architecture: its logits (AttributionsFn without
-// the alphas).
-func ModelFn(arch string) (func(scope *model.Scope, tokens *Node) *Node, error) {
-	fn, err := AttributionsFn(arch)
-	if err != nil {
-		return nil, err
-	}
-	return func(scope *model.Scope, tokens *Node) *Node {
-		logits, _ := fn(scope, tokens, nil)
-		return logits
-	}, nil
-}
-
-// AttributionsFn returns the graph function giving logits and per-token attributions of the
-// architecture (see TransformerAttributions).
-func AttributionsFn(arch string) (func(scope *model.Scope, tokens, alphas *Node) (logits, attributions *Node), error) {
-	switch arch {
-	case "transformer", "":
-		return TransformerAttributions, nil
-	case "ngrams":
-		return BagOfNgramsAttributions, nil
-	case "nbsvm":
-		return NBSVMAttributions, nil
-	case "region_cnn":
-		return RegionCNNAttributions, nil
-	}
-	return nil, fmt.Errorf("model: unknown architecture %q: want one of %q", arch, Architectures)
-}
 
 // scaleRows multiplies each row b of x [B, ...] by alphas[b] (the Integrated Gradients path),
 // or returns x when alphas is nil (inference).

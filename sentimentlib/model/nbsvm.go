@@ -11,9 +11,9 @@ import (
 // Hyperparameters of NBSVM (model.Scope params).
 const (
 	// ParamNBOffset is a in NBSVM's (w + a) r / s: the weight every n-gram starts from.
-	ParamNBOffset = "nb_offset"
+	ParamNBOffset = "nbsvm.offset"
 	// ParamNBScale is s in NBSVM's (w + a) r / s.
-	ParamNBScale = "nb_scale"
+	ParamNBScale = "nbsvm.scale"
 )
 
 // NBSVMScope is the scope of NBSVM's variables (under the model's scope): "ratios" (the

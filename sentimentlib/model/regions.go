@@ -12,12 +12,12 @@ import (
 
 // Hyperparameters of the region models (model.Scope params).
 const (
-	ParamRegionSizes = "region_sizes" // []int: one convolution layer per region size, in parallel
-	ParamRegionMaps  = "region_maps"  // feature maps of each layer
+	ParamRegionSizes = "regions.sizes" // []int: one convolution layer per region size, in parallel
+	ParamRegionMaps  = "regions.maps"  // feature maps of each layer
 	// ParamTVRegion > 0 feeds each region's tv-embedding (of a region of that many words, at the
 	// same centre) to the convolution; 0: the one-hot regions alone.
-	ParamTVRegion = "tv_region"
-	ParamTVDim    = "tv_dim" // width of the tv-embedding
+	ParamTVRegion = "regions.tv_region"
+	ParamTVDim    = "regions.tv_dim" // width of the tv-embedding
 )
 
 // TVScope is the scope of the tv-embedding (under the model's scope): the part of the region
@@ -66,7 +66,7 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		exceptions.Panicf("model: region_cnn needs %q and %q", ParamVocabSize, ParamRegionSizes)
 	}
 	var scaledInputs []scaledInput // for the attributions
-	var tvAll *Node // [B, L+q-1, tvDim]: the tv-embedding of every window of q words
+	var tvAll *Node                // [B, L+q-1, tvDim]: the tv-embedding of every window of q words
 	if tvRegion > 0 {
 		var tvIn []scaledInput
 		tvAll, tvIn = tvEmbeddingWindows(scope.In(TVScope), tokens, tvRegion, alphas)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
 
@@ -164,4 +165,20 @@ func encode(scope *model.Scope, tokens, alphas *Node) encoded {
 	x = Reshape(x, batchSize, seqLen, dim)
 	x = norm.LayerNorm(scope.In("final_norm"), x, -1).Done()
 	return encoded{x: x, mask: mask, lengths: lengths, scaled: scaled, embedded: embedded, inputLen: inputLen}
+}
+
+// LayerDepth is how many layers a variable of the transformer (its path under the model's
+// scope) lies below the head: 0 for the final norm, L-l for layer l of L, L+1 for the token and
+// position embeddings. Layer-wise learning-rate decay scales its updates by decay^depth.
+func LayerDepth(path string, layers int) int {
+	var l int
+	switch {
+	case strings.HasPrefix(path, "token_embedding/"), strings.HasPrefix(path, "position_embedding/"):
+		return layers + 1
+	case strings.HasPrefix(path, "layer_"):
+		if _, err := fmt.Sscanf(path, "layer_%d/", &l); err == nil && l < layers {
+			return layers - l
+		}
+	}
+	return 0
 }

@@ -39,37 +39,6 @@ func tinyRegionPretraining(t testing.TB) PretrainConfig {
 	return c
 }
 
-// TestRegionTargets: a region and its targets, worked out by hand: the q words before and after
-// it, stop words and unknown words left out, the right side offset by the vocabulary size, each
-// target once; padding beyond the review.
-func TestRegionTargets(t *testing.T) {
-	v, err := words.Fit([]string{"great film , the plot is dull but the acting great", "awful"}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := tinyRegionPretraining(t)
-	cfg.Regions.TVRegion = 3
-	doc := v.Encode("great film , the plot is dull but zzz acting great")
-	s := newRegionSampler(cfg, v, [][]int32{doc})
-	region, targets := s.example(doc, 5) // centre "is": region "plot is dull"
-	if want := v.Encode("plot is dull"); !slices.Equal(region, want) {
-		t.Errorf("region %v, want %v", region, want)
-	}
-	// Left: "film , the" -> film; right: "but zzz acting" -> acting.
-	V := int32(v.VocabSize())
-	if want := []int32{v.ID("film"), v.ID("acting") + V}; !slices.Equal(targets, want) {
-		t.Errorf("targets %v, want %v", targets, want)
-	}
-	region, targets = s.example(doc, 0) // centre "great": padding before it
-	if region[0] != 0 || region[1] != v.ID("great") || !slices.Equal(targets, []int32{v.ID("plot") + V}) {
-		t.Errorf("at the start: region %v targets %v", region, targets)
-	}
-	region, targets = s.example(doc, 10) // centre the last "great": padding after it
-	if region[0] != v.ID("acting") || region[2] != 0 || !slices.Equal(targets, []int32{v.ID("dull")}) {
-		t.Errorf("at the end: region %v targets %v", region, targets)
-	}
-}
-
 // TestRegionPretrainingTextExcludesValidationAndTest: the reviews the tv-embedding is trained on
 // (as encoded for the region sampler) are the training split and the unlabeled reviews less the
 // held-out ones; no validation or test review is among them.
@@ -214,5 +183,25 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 	c.Regions.Vocab = 1000
 	if _, err := Train(ctx, c, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "regions.vocab") && !strings.Contains(err.Error(), "vocab") {
 		t.Errorf("a vocabulary other than the pretraining's: %v", err)
+	}
+}
+
+// TestRegionBadConfigsAreClearErrors: the region CNN refuses its out-of-range fields, naming them.
+func TestRegionBadConfigsAreClearErrors(t *testing.T) {
+	for _, tc := range []struct{ field, value, mention string }{
+		{"regions.sizes", "[]", "regions.sizes"},
+		{"regions.sizes", "[2,11]", "regions.sizes"},
+		{"regions.maps", "0", "regions.maps"},
+		{"regions.vocab", "0", "regions.vocab"},
+		{"regions.tv_region", "5", "--init"},
+		{"dropout", "1", "dropout"},
+	} {
+		cfg, _ := Preset("regions", false)
+		if err := cfg.Set(tc.field, tc.value); err != nil {
+			t.Fatalf("regions: Set(%s, %s): %v", tc.field, tc.value, err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("regions: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
+
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
@@ -143,7 +144,7 @@ func TestNBSVMFeaturesFromTrainingSplitOnly(t *testing.T) {
 	plant(d.Test, "zzztest marker", -1)
 	plant(d.Unsupervised, "zzzunsup marker", -1)
 	cfg := tinyNBSVM(t)
-	f, err := fitFeatures(d, cfg)
+	f, err := cfg.arch().features.fit(d, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,5 +244,27 @@ func TestNBSVMResumeGivesTheSameRun(t *testing.T) {
 	}
 	if resumed.Steps != full.Steps || resumed.Test != full.Test || resumed.Validation != full.Validation {
 		t.Errorf("resumed run differs from the uninterrupted one:\n%+v\n%+v", resumed.Test, full.Test)
+	}
+}
+
+// TestNBSVMBadConfigsAreClearErrors: nbsvm refuses its own out-of-range fields and an --init, naming them.
+func TestNBSVMBadConfigsAreClearErrors(t *testing.T) {
+	for _, tc := range []struct{ field, value, mention string }{
+		{"nbsvm.max_n", "4", "nbsvm.max_n"},
+		{"nbsvm.max_features", "0", "nbsvm.max_features"},
+		{"nbsvm.alpha", "-1", "nbsvm.alpha"},
+		{"nbsvm.scale", "0", "nbsvm.scale"},
+		{"max_len", "4", "max_len"},
+		{"learning_rate", "2", "learning_rate"},
+		{"init", "runs/pretrain-cpu-seed1", "no encoder"},
+		{"loss.confidence_gamma", "-1", "gamma"},
+	} {
+		cfg, _ := Preset("nbsvm", false)
+		if err := cfg.Set(tc.field, tc.value); err != nil {
+			t.Fatalf("nbsvm: Set(%s, %s): %v", tc.field, tc.value, err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("nbsvm: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
+		}
 	}
 }

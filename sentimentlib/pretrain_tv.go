@@ -1,0 +1,148 @@
+package sentimentlib
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/trainloop"
+	"github.com/sentiment-go/sentiment/sentimentlib/loss"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/optim"
+	"github.com/sentiment-go/sentiment/sentimentlib/tvsample"
+	"github.com/sentiment-go/sentiment/sentimentlib/words"
+)
+
+// RegionPretraining is how the tv-embedding's pretraining samples its training examples
+// (Johnson & Zhang 2015b, unsup-tv): Regions regions of tv_region words a review per batch,
+// each trained to score the words of the tv_region words on its left and on its right (kept
+// apart; stop words and words outside the vocabulary left out) towards 1, and Negatives words
+// for each of those, drawn by frequency among the pretraining text's target words, towards 0
+// with weight NegativeWeight.
+type RegionPretraining struct {
+	Regions        int     `json:"regions"`
+	Negatives      int     `json:"negatives"`
+	NegativeWeight float64 `json:"negative_weight"`
+}
+
+// tvPretraining is the name of the tv-embedding's pretraining (PretrainConfig's architecture).
+const tvPretraining = "regions"
+
+func init() {
+	// The tv-embedding of Johnson & Zhang 2015b for IMDB: regions of 5 words, 100 wide, the
+	// 30,000 most frequent training words; 16 reviews of 128 regions a step.
+	registerPretraining(&pretraining{name: tvPretraining, validate: validateTV, run: pretrainTV}, map[string]PretrainConfig{
+		"regions": {Architecture: tvPretraining, HeldOut: 1000,
+			Regions:           RegionConfig{Vocab: words.DefaultSize, TVRegion: 5, TVDim: 100},
+			RegionPretraining: RegionPretraining{Regions: 128, Negatives: 5, NegativeWeight: 0.2},
+			OptimizerConfig:   OptimizerConfig{BatchSize: 16, LearningRate: 0.01, WarmupSteps: 200, ClipNorm: 1, EvalEverySteps: 2000},
+			Steps:             20000},
+	})
+}
+
+// validateTV checks a configuration of the tv-embedding's pretraining.
+func validateTV(c PretrainConfig) error {
+	r, s := c.Regions, c.RegionPretraining
+	switch {
+	case r.Vocab < 1:
+		return fmt.Errorf("pretrain config: regions.vocab %d must be >= 1 (for example 30000)", r.Vocab)
+	case r.TVRegion < 1 || r.TVRegion > 20:
+		return fmt.Errorf("pretrain config: regions.tv_region %d out of range [1, 20] (for example 5)", r.TVRegion)
+	case r.TVDim < 1 || r.TVDim > 2000:
+		return fmt.Errorf("pretrain config: regions.tv_dim %d out of range [1, 2000] (for example 100)", r.TVDim)
+	case s.Regions < 1 || s.Negatives < 0 || s.NegativeWeight < 0:
+		return fmt.Errorf("pretrain config: region_pretraining %+v: regions >= 1, negatives and negative_weight >= 0", s)
+	case c.BatchSize < 1 || c.Steps < 1 || c.HeldOut < 1 || c.EvalEverySteps < 0:
+		return fmt.Errorf("pretrain config: batch_size %d, steps %d and held_out %d must be >= 1", c.BatchSize, c.Steps, c.HeldOut)
+	case c.LearningRate <= 0 || c.LearningRate > 1:
+		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	}
+	return nil
+}
+
+// regionConfig is the classifier configuration that builds the pretraining's store and
+// learning-rate schedule.
+func (c PretrainConfig) regionConfig() Config {
+	return Config{RunConfig: c.RunConfig, Data: c.Data, Architecture: regionCNNName, Regions: c.Regions,
+		OptimizerConfig: c.OptimizerConfig, Epochs: 1, SelectMetric: "accuracy"}
+}
+
+// pretrainTV pretrains the tv-embedding (see Pretrain): the word vocabulary is fitted on the
+// training split, the pretraining text is the training split and the unlabeled reviews (never
+// validation or test), and encoder.ckpt holds the tv-embedding alone (model.TVScope).
+func pretrainTV(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, progress io.Writer) (*PretrainResults, error) {
+	vocab, docs, held, err := regionData(ctx, cfg, outDir, resuming, progress)
+	if err != nil {
+		return nil, err
+	}
+	trainDS, heldDS, err := pretrainBatches(docs, held, batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: 2048, Head: 1024},
+		Buckets: []int{2048}, Seed: cfg.Seed})
+	if err != nil {
+		return nil, err
+	}
+	r := cfg.RegionPretraining
+	sampler := tvsample.New(tvsample.Options{Region: cfg.Regions.TVRegion, Regions: r.Regions, Negatives: r.Negatives, NegativeWeight: r.NegativeWeight}, vocab, docs)
+	backend, err := newBackend("pretrain")
+	if err != nil {
+		return nil, err
+	}
+	rc := cfg.regionConfig()
+	store := newStore(rc, vocab.VocabSize(), cfg.Steps)
+	modelFn := func(scope *model.Scope, regions, targets *Node) *Node {
+		addSchedule(scope, regions.Graph(), rc)
+		return smodel.RegionEmbedding(scope.In("model"), regions, targets)
+	}
+	lossFn := func(labels, predictions []*Node) *Node {
+		return loss.RegionTargets(predictions[0], labels[0], labels[1])
+	}
+	trainer := train.NewTrainer(backend, store, modelFn, lossFn, optim.New(store, cfg.ClipNorm, nil), nil, nil)
+	run := &trainloop.Run{Name: "pretrain", Dir: outDir, Store: store, Trainer: trainer, Batches: trainDS, Steps: cfg.Steps,
+		EvalEvery: cfg.EvalEverySteps, LossName: "region loss", Progress: progress,
+		Make: func(p batch.Planned, step int) train.Batch {
+			return sampler.Batch(rand.New(rand.NewPCG(cfg.Seed, uint64(step)+1)), trainDS.Tokens(p), cfg.BatchSize).Train()
+		}}
+	eval := &heldOut{run: run, backend: backend, progress: progress,
+		batches: func() (out [][]*tensors.Tensor) {
+			for i, planned := range heldDS.Plan(0) {
+				b := sampler.Batch(rand.New(rand.NewPCG(0xe7a1, uint64(i))), heldDS.Tokens(planned), cfg.BatchSize).Train()
+				out = append(out, append(b.Inputs, b.Labels...))
+			}
+			return out
+		},
+		// The loss times the rows, and the rows: a mean over all held-out regions.
+		graph: func(scope *model.Scope, in []*Node) []*Node {
+			rows := in[0].Shape().Dimensions[0]
+			l := loss.RegionTargets(smodel.RegionEmbedding(scope.In("model"), in[0], in[1]), in[2], in[3])
+			return []*Node{MulScalar(l, float64(rows)), Scalar(in[0].Graph(), smodel.DType, rows)}
+		},
+		report: func(sums []float64) (MLMMetrics, string) {
+			m := MLMMetrics{RegionLoss: sums[0] / max(sums[1], 1)}
+			return m, fmt.Sprintf("region loss %.4f", m.RegionLoss)
+		}}
+	return (&pretrainRun{loop: run, eval: eval, seqs: docs, keep: isTVVariable, saved: "tv-embedding"}).finish(ctx, cfg, resuming, progress)
+}
+
+// regionData reads the pretraining text (the training split and the unlabeled reviews, the
+// held-out unlabeled reviews apart), fits the word vocabulary on the training split (reloads
+// it when resuming) and encodes both; a new run writes the vocabulary and config.json.
+func regionData(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, progress io.Writer) (*words.Vocabulary, [][]int32, [][]int32, error) {
+	feat, texts, heldOut, err := pretrainingText(ctx, cfg, outDir, resuming, wordFeatures, func(data *imdb.Data, _ []string) (Features, error) {
+		return words.Fit(imdb.Texts(data.Train), cfg.Regions.Vocab)
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	vocab := feat.(*words.Vocabulary)
+	docs, held := vocab.EncodeAll(texts), vocab.EncodeAll(heldOut)
+	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled); held out: %d unlabeled reviews; %d words\n",
+		len(texts), len(heldOut), vocab.Len())
+	return vocab, docs, held, nil
+}
