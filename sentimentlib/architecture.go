@@ -2,6 +2,7 @@ package sentimentlib
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -44,6 +45,20 @@ type architecture struct {
 	frozen      func(path string) bool
 }
 
+// Features turn review text into the ids a model reads, fitted on the training split only and
+// saved beside the model. Each architecture names its kind (featureKind): the WordPiece
+// tokenizer (*tokenize.Tokenizer, tokenizer.json) for the transformer and the n-gram bag, the
+// n-gram vocabulary with its naive-Bayes ratios (*ngrams.Vocabulary, ngrams.json) for nbsvm,
+// the word vocabulary (*words.Vocabulary, words.json) for the region CNN.
+type Features interface {
+	// Encode returns the ids of one text (no padding); EncodeAll encodes many in parallel.
+	Encode(text string) []int32
+	EncodeAll(texts []string) [][]int32
+	// VocabSize is the number of ids, padding (0) included.
+	VocabSize() int
+	Save(path string) error
+}
+
 // A featureKind is one kind of Features: how it is fitted, saved and read back, and what the
 // predictor, the explanations and the export need to know of it.
 type featureKind struct {
@@ -80,14 +95,7 @@ func register(a *architecture, named map[string]Config) {
 }
 
 // Architectures lists the architectures' names.
-func Architectures() []string {
-	var names []string
-	for name := range architectures {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func Architectures() []string { return slices.Sorted(maps.Keys(architectures)) }
 
 // lookup returns the architecture of a configuration.
 func lookup(name string) (*architecture, error) {

@@ -3,9 +3,10 @@ package sentimentlib
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
@@ -165,21 +166,23 @@ func (c Config) checkInit() error {
 }
 
 // Presets lists the preset names.
-func Presets() []string {
-	var names []string
-	for k := range presets {
-		names = append(names, k)
+func Presets() []string { return slices.Sorted(maps.Keys(presets)) }
+
+// named returns m[name], or an error naming what it is ("preset") and listing the names.
+func named[C any](m map[string]C, what, name string) (C, error) {
+	c, ok := m[name]
+	if !ok {
+		return c, fmt.Errorf("unknown %s %q: want one of %v", what, name, slices.Sorted(maps.Keys(m)))
 	}
-	sort.Strings(names)
-	return names
+	return c, nil
 }
 
 // Preset returns a named preset; quick shrinks it to a small subset and model that finish in
 // about a minute on 2 cores (for tests and CI).
 func Preset(name string, quick bool) (Config, error) {
-	c, ok := presets[name]
-	if !ok {
-		return Config{}, fmt.Errorf("unknown preset %q: want one of %v", name, Presets())
+	c, err := named(presets, "preset", name)
+	if err != nil {
+		return c, err
 	}
 	c.Preset, c.Seed, c.Quick = name, 1, quick
 	if !quick {

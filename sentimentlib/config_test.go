@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
-
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
 
 // TestCommittedConfigsLoad: every config.json under results/ (written by earlier versions)

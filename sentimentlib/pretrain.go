@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -71,20 +70,13 @@ type PretrainConfig struct {
 }
 
 // PretrainPresets lists the pretraining presets.
-func PretrainPresets() []string {
-	var names []string
-	for k := range pretrainPresets {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
+func PretrainPresets() []string { return slices.Sorted(maps.Keys(pretrainPresets)) }
 
 // PretrainPreset returns a named pretraining preset; quick shrinks it to a minute on 2 cores.
 func PretrainPreset(name string, quick bool) (PretrainConfig, error) {
-	c, ok := pretrainPresets[name]
-	if !ok {
-		return PretrainConfig{}, fmt.Errorf("unknown pretraining preset %q: want one of %v", name, PretrainPresets())
+	c, err := named(pretrainPresets, "pretraining preset", name)
+	if err != nil {
+		return c, err
 	}
 	c.Preset, c.Seed, c.Quick = name, 1, quick
 	if quick {
@@ -195,7 +187,7 @@ func (c PretrainConfig) kind() string { return cmp.Or(c.Architecture, transforme
 // and at the end encoder.ckpt and results.json. A finished run returns its results.
 func Pretrain(ctx context.Context, cfg PretrainConfig, outDir string, progress io.Writer) (*PretrainResults, error) {
 	progress = cmp.Or[io.Writer](progress, io.Discard)
-	return openRun(cfg, outDir, "pretrain", progress, func(resuming bool) (*PretrainResults, error) {
+	return rundir.Run(cfg, outDir, "pretrain", progress, func(resuming bool) (*PretrainResults, error) {
 		return pretrainings[cfg.kind()].run(ctx, cfg, outDir, resuming, progress)
 	})
 }
@@ -248,7 +240,7 @@ type pretrainRun struct {
 func (r *pretrainRun) finish(ctx context.Context, cfg PretrainConfig, resuming bool, progress io.Writer) (*PretrainResults, error) {
 	r.loop.Evaluate = r.eval.evaluate
 	var st rundir.State
-	if err := loop(ctx, r.loop, resuming, &st, nil); err != nil {
+	if err := r.loop.Train(ctx, &st, resuming, nil); err != nil {
 		return nil, err
 	}
 	if err := rundir.SaveCheckpointFiltered(r.loop.Store, filepath.Join(r.loop.Dir, EncoderCheckpoint), r.keep, nil); err != nil {

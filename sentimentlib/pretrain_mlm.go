@@ -8,11 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	. "github.com/gomlx/gomlx/core/graph"
-
-	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
-
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
@@ -22,6 +19,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/trainloop"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	"github.com/sentiment-go/sentiment/sentimentlib/mlm"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/optim"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )

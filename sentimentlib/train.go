@@ -78,7 +78,7 @@ type Results struct {
 // goes to progress (nil: silent).
 func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (*Results, error) {
 	progress = cmp.Or[io.Writer](progress, io.Discard)
-	return openRun(cfg, outDir, "train", progress, func(resuming bool) (*Results, error) {
+	return rundir.Run(cfg, outDir, "train", progress, func(resuming bool) (*Results, error) {
 		prep, err := trainingData(ctx, cfg, outDir, resuming, progress)
 		if err != nil {
 			return nil, err
@@ -99,7 +99,7 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 			Epochs: cfg.Epochs, EvalEvery: cfg.EvalEverySteps, EvalEachEpoch: true, Progress: progress}
 		run.Evaluate = (&validation{ctx: ctx, cfg: cfg, run: run, p: p, ids: prep.Validation, labels: imdb.Labels(prep.Data.Validation), progress: progress}).evaluate
 		st := rundir.State{BestScore: math.Inf(-1)}
-		if err := loop(ctx, run, resuming, &st, func() error { return initEncoder(p.store, cfg, progress) }); err != nil {
+		if err := run.Train(ctx, &st, resuming, func() error { return initEncoder(p.store, cfg, progress) }); err != nil {
 			return nil, err
 		}
 		res := &Results{Preset: cfg.Preset, Seed: cfg.Seed, Quick: cfg.Quick, Config: cfg, TrainSeconds: st.Seconds,

@@ -143,3 +143,12 @@ func ScaleResidualStream(store *model.Store, factor float64) (int, error) {
 	}
 	return n, nil
 }
+
+// newBackend is GoMLX's backend (GOMLX_BACKEND, else the default) for the command what.
+func newBackend(what string) (compute.Backend, error) {
+	backend, err := compute.New()
+	if err != nil {
+		return nil, fmt.Errorf("%s: no GoMLX backend: %w", what, err)
+	}
+	return backend, nil
+}

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	. "github.com/gomlx/gomlx/core/graph"
-
 	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/layers/attention"

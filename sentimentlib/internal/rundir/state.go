@@ -73,6 +73,27 @@ func Start[C, R any](cfg C, dir, what string, progress io.Writer) (resuming bool
 	return true, nil, nil
 }
 
+// Run is the lifecycle every run shares: it validates cfg, opens dir for the command what
+// (Start: a finished run's results are returned without running it again) and runs body in it,
+// resuming when the directory holds a resumable run of cfg. A new run that fails leaves no
+// directory behind (Discard).
+func Run[C interface{ Validate() error }, R any](cfg C, dir, what string, progress io.Writer, body func(resuming bool) (*R, error)) (_ *R, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	created := !exists(dir)
+	defer func() {
+		if err != nil {
+			Discard(dir, created)
+		}
+	}()
+	resuming, done, err := Start[C, R](cfg, dir, what, progress)
+	if err != nil || done != nil {
+		return done, err
+	}
+	return body(resuming)
+}
+
 // Discard removes dir when a run that created it failed before leaving anything to resume
 // from (no checkpoint): a failed first try leaves no directory behind.
 func Discard(dir string, created bool) {

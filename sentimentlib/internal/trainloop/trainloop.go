@@ -60,6 +60,22 @@ func (r *Run) Resume(st *rundir.State) error {
 	return rundir.TrimLog(r.Dir, st.Step)
 }
 
+// Train runs the loop from st to the last step: a new run calls start first (nil: nothing to
+// do; a fine-tuning loads its pretrained encoder there), a resumed one restores st and the
+// weights from the last checkpoint (Resume).
+func (r *Run) Train(ctx context.Context, st *rundir.State, resuming bool, start func() error) error {
+	var err error
+	if resuming {
+		err = r.Resume(st)
+	} else if start != nil {
+		err = start()
+	}
+	if err != nil {
+		return err
+	}
+	return r.Loop(ctx, st)
+}
+
 // Log writes one line to metrics.jsonl (during Loop).
 func (r *Run) Log(v any) {
 	if r.log != nil {

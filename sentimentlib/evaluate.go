@@ -11,6 +11,16 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 )
 
+// Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the
+// data configuration it was trained with (cacheDir overrides the cache directory if not empty).
+func Evaluate(ctx context.Context, dir, split, cacheDir string) (metrics.Metrics, error) {
+	scored, err := PredictSplit(ctx, dir, split, cacheDir)
+	if err != nil {
+		return metrics.Metrics{}, fmt.Errorf("evaluate: %w", err)
+	}
+	return MetricsOf(scored)
+}
+
 // Scored is one review of a split with the model's prediction.
 type Scored struct {
 	Index       int     `json:"index"` // row in the split's parquet order

@@ -1,0 +1,105 @@
+package sentimentlib
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+)
+
+// Load reads a model directory written by Train: config.json, the features (tokenizer.json,
+// or ngrams.json for nbsvm) and the best checkpoint. It refuses a directory whose files do not
+// fit each other or whose weights are not all finite, with an error that names the file.
+func Load(dir string) (*Predictor, error) {
+	var cfg Config
+	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
+		return nil, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("load %s: %s: %w", dir, filepath.Join(dir, ConfigFile), err)
+	}
+	a := cfg.arch()
+	featuresPath := filepath.Join(dir, a.features.file)
+	feat, err := a.features.load(featuresPath, cfg)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := compute.New()
+	if err != nil {
+		return nil, fmt.Errorf("load: no GoMLX backend: %w", err)
+	}
+	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1}
+	checkpoint := filepath.Join(dir, BestCheckpoint)
+	if _, err := rundir.LoadCheckpoint(p.store, checkpoint); err != nil {
+		return nil, err
+	}
+	if a.checkFixed != nil {
+		if err := a.checkFixed(p.store, feat, featuresPath, checkpoint); err != nil {
+			return nil, err
+		}
+	}
+	if c, err := ReadCalibration(dir); err == nil {
+		p.temperature = c.Temperature
+	} else if !os.IsNotExist(errors.Unwrap(err)) {
+		return nil, err
+	}
+	var res struct {
+		CacheDir string `json:"cache_dir"`
+	}
+	if rundir.ReadJSON(filepath.Join(dir, ResultsFile), &res) == nil {
+		p.cacheDir = res.CacheDir
+	}
+	return p, p.check(dir)
+}
+
+// reuseShape finds GoMLX's report of a variable whose shape is not the one the graph asks for.
+var reuseShape = regexp.MustCompile(`reuse variable "([^"]+)", but with different shape from original: previous shape=\(\w+\)(\[[^\]]*\]), requested shape=\(\w+\)(\[[^\]]*\])`)
+
+// check runs the model once, on a review of one id, so that a config.json, features and
+// checkpoint that do not fit each other fail now rather than on every prediction; it also
+// refuses a checkpoint that lacks a variable the model needs (which would start at random) and
+// weights that are not finite.
+func (p *Predictor) check(dir string) error {
+	loaded := map[string]bool{}
+	for v := range p.store.IterVariables() {
+		loaded[v.Path()] = true
+	}
+	if err := p.compile(); err != nil {
+		return err
+	}
+	files := fmt.Sprintf("%s, %s and %s", ConfigFile, p.cfg.arch().features.file, BestCheckpoint)
+	logits, err := p.Logits(context.Background(), [][]int32{{1}})
+	if err != nil {
+		cause := err.Error()
+		if m := reuseShape.FindStringSubmatch(cause); m != nil {
+			cause = fmt.Sprintf("%s has shape %s in the checkpoint, the configuration makes it %s", m[1], m[2], m[3])
+		}
+		return fmt.Errorf("load %s: %s do not fit each other (%s): they come from different runs; copy a run directory whole", dir, files, cause)
+	}
+	for v := range p.store.IterVariables() {
+		if !loaded[v.Path()] {
+			return fmt.Errorf("load %s: %s lacks the variable %s that %s asks for: they come from different runs", dir, filepath.Join(dir, BestCheckpoint), v.Path(), ConfigFile)
+		}
+		t, err := v.Value()
+		if err != nil {
+			return err
+		}
+		if t.DType() == dtypes.Float32 && slices.ContainsFunc(tensors.MustCopyFlatData[float32](t), func(x float32) bool { return math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) }) {
+			return fmt.Errorf("load %s: %s holds weights that are not finite (variable %s): the run diverged; retrain it (a lower learning rate)", dir, filepath.Join(dir, BestCheckpoint), v.Path())
+		}
+	}
+	if math.IsNaN(logits[0]) || math.IsInf(logits[0], 0) {
+		return fmt.Errorf("load %s: the model's output is %v", dir, logits[0])
+	}
+	return nil
+}
