@@ -31,5 +31,4 @@
 // built on this package, which this package never imports), and, internal, trainloop (the one
 // training loop), rundir (the run directory's files and the lifecycle every run shares:
 // rundir.Run) and jsonfield (configurations by their JSON field names).
-//
 package sentimentlib
