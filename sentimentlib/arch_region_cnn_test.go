@@ -127,7 +127,16 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 		t.Error("the pretraining's vocabulary is not the training split's")
 	}
 
-	// Fine-tuning reads the tv-embedding and leaves it as it is.
+	checkTVFineTuning(t, dir, cfg, tv)
+}
+
+// checkTVFineTuning fine-tunes the region CNN from the tv-embedding pretrained in dir (cfg: its
+// configuration; tv: its variables): it reads the tv-embedding and leaves it as it is, resumes
+// to the uninterrupted run's metrics, explains a review word by word, and refuses another
+// vocabulary.
+func checkTVFineTuning(t *testing.T, dir string, cfg PretrainConfig, tv map[string][]byte) {
+	t.Helper()
+	ctx := context.Background()
 	c := tinyRegions(t)
 	if err := c.InitFrom(dir); err != nil {
 		t.Fatal(err)
@@ -149,7 +158,7 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := t.TempDir()
-	cctx, cancel = context.WithCancel(ctx)
+	cctx, cancel := context.WithCancel(ctx)
 	if _, err := Train(cctx, c3, again, &testkit.CancelAfter{Marker: "epoch 2/3", Cancel: cancel}); err == nil {
 		t.Fatal("the interrupted fine-tuning should report it")
 	}

@@ -110,8 +110,16 @@ func TestPretrainResumeAndInit(t *testing.T) {
 		t.Fatalf("encoder checkpoint lacks the token embeddings: %d variables", len(enc))
 	}
 
-	// Fine-tune with the encoder frozen throughout: the encoder stays the pretrained one bit for
-	// bit (AdamW's weight decay included), the head trains.
+	ft := checkFineTuning(t, dir, enc)
+	checkInitKeepsTheSplit(t, dir, ft)
+}
+
+// checkFineTuning fine-tunes the default preset from the encoder pretrained in dir (enc: its
+// variables) and returns that configuration. Frozen throughout, the encoder stays the
+// pretrained one bit for bit (AdamW's weight decay included) and the head trains; unfrozen, it
+// moves; a shape that does not fit the encoder, or a directory without one, is refused.
+func checkFineTuning(t *testing.T, dir string, enc map[string][]byte) Config {
+	t.Helper()
 	ft, err := Preset("default", true)
 	if err != nil {
 		t.Fatal(err)
@@ -155,8 +163,14 @@ func TestPretrainResumeAndInit(t *testing.T) {
 		t.Errorf("init from an empty directory: %v", err)
 	}
 
-	// The encoder read its split's training text, so fine-tuning takes that split: InitFrom
-	// copies it, and Train refuses another one, whose validation reviews the encoder has read.
+	return ft
+}
+
+// checkInitKeepsTheSplit: the encoder read its split's training text, so fine-tuning takes
+// that split: InitFrom copies it, and Train refuses another one, whose validation reviews the
+// encoder has read.
+func checkInitKeepsTheSplit(t *testing.T, dir string, ft Config) {
+	t.Helper()
 	for _, change := range []func(*Config){
 		func(c *Config) { c.Data.SplitSeed = 99 },
 		func(c *Config) { c.Data.ValidationBlock = 5 },
