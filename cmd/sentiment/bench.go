@@ -1,0 +1,156 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+
+	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/experiments"
+)
+
+// cmdBench runs `sentiment bench`: speed against a peer (bench/), the default preset's transformer
+// against PyTorch (training and inference), or with --peer nbsvm the nbsvm preset end to end
+// against scikit-learn's NBSVM (benchNBSVM).
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr)
+	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
+	steps := fs.Int("steps", 60, "timed training steps per measurement")
+	infer := fs.Int("infer", 256, "reviews for the inference timings")
+	repeats := fs.Int("repeats", 3, "measurements of each implementation, interleaved")
+	python := fs.String("python", "python3", "Python with PyTorch (or scikit-learn, for --peer nbsvm) for the peer ('' to skip it)")
+	peerName := fs.String("peer", "torch", "the peer: torch (the default preset's transformer against PyTorch: training and inference speed) or nbsvm (the nbsvm preset end to end against scikit-learn's NBSVM)")
+	script := fs.String("script", "", "the peer script (default bench/torch_peer.py or bench/nbsvm_peer.py)")
+	threads := fs.Int("threads", runtime.NumCPU(), "threads of the PyTorch peer (GoMLX uses every core)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch *peerName {
+	case "nbsvm":
+		return benchNBSVM(ctx, *cache, *python, cmp.Or(*script, "bench/nbsvm_peer.py"), *repeats, stdout, stderr)
+	case "torch":
+	default:
+		return fmt.Errorf("--peer %q: want torch or nbsvm", *peerName)
+	}
+	peer := cmp.Or(*script, "bench/torch_peer.py")
+	cfg, err := sentimentlib.Preset("default", false)
+	if err != nil {
+		return err
+	}
+	cfg.Data.CacheDir = *cache
+	prep, err := sentimentlib.PrepareData(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "sentiment-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := experiments.ExportTokens(prep, cfg, tmp); err != nil {
+		return err
+	}
+	var goRes, ptRes []experiments.BenchResult
+	for r := range *repeats {
+		g, err := experiments.BenchGo(ctx, prep, cfg, *steps, *infer)
+		if err != nil {
+			return err
+		}
+		goRes = append(goRes, g)
+		fmt.Fprintf(stderr, "repeat %d: %s %.1f reviews/s training\n", r+1, g.Peer, g.TrainReviewsPerSec)
+		if *python == "" {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, *python, peer, "--data", tmp, "--steps", fmt.Sprint(*steps),
+			"--infer", fmt.Sprint(*infer), "--threads", fmt.Sprint(*threads))
+		cmd.Stderr = stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("bench: the PyTorch peer failed: %w (needs PyTorch: Debian apt-get install -y python3-torch libopenblas0-pthread; --python '' skips it)", err)
+		}
+		var pr experiments.BenchResult
+		if err := json.Unmarshal(out, &pr); err != nil {
+			return fmt.Errorf("bench: the peer's output %q: %w", out, err)
+		}
+		ptRes = append(ptRes, pr)
+		fmt.Fprintf(stderr, "repeat %d: %s %.1f reviews/s training\n", r+1, pr.Peer, pr.TrainReviewsPerSec)
+	}
+	printBench(stdout, goRes, ptRes)
+	return nil
+}
+
+// benchNBSVM runs `--peer nbsvm`: the nbsvm preset end to end, then the scikit-learn peer on
+// the same split, repeats times each, and prints them side by side.
+func benchNBSVM(ctx context.Context, cache, python, script string, repeats int, stdout, stderr io.Writer) error {
+	cfg, err := sentimentlib.Preset("nbsvm", false)
+	if err != nil {
+		return err
+	}
+	cfg.Data.CacheDir = cache
+	var ours, peers []*experiments.EndToEnd
+	for r := range max(repeats, 1) {
+		o, p, err := experiments.BenchNBSVM(ctx, cfg, experiments.NBSVMPeerOptions{Python: python, Script: script}, io.Discard)
+		if err != nil {
+			return err
+		}
+		ours = append(ours, o)
+		fmt.Fprintf(stderr, "repeat %d: ours %.1f s, test accuracy %.4f", r+1, o.Seconds, o.TestAccuracy)
+		if p != nil {
+			peers = append(peers, p)
+			fmt.Fprintf(stderr, "; peer %.1f s, test accuracy %.4f", p.Seconds, p.TestAccuracy)
+		}
+		fmt.Fprintln(stderr)
+	}
+	fmt.Fprint(stdout, experiments.EndToEndTable(ours, peers))
+	return nil
+}
+
+// printBench prints the mean (min-max) of each measure and the ratio ours/peer.
+func printBench(w io.Writer, ours, peer []experiments.BenchResult) {
+	stat := func(rs []experiments.BenchResult, f func(experiments.BenchResult) float64) (mean, lo, hi float64) {
+		for i, r := range rs {
+			v := f(r)
+			mean += v / float64(len(rs))
+			if i == 0 || v < lo {
+				lo = v
+			}
+			if i == 0 || v > hi {
+				hi = v
+			}
+		}
+		return
+	}
+	measures := []struct {
+		name         string
+		f            func(experiments.BenchResult) float64
+		higherBetter bool
+	}{
+		{"training, reviews/s", func(r experiments.BenchResult) float64 { return r.TrainReviewsPerSec }, true},
+		{"inference batch 1, ms/review", func(r experiments.BenchResult) float64 { return r.InferMsBatch1 }, false},
+		{"inference batch 64, reviews/s", func(r experiments.BenchResult) float64 { return r.InferReviewsPerSec64 }, true},
+	}
+	peerName := "(no peer)"
+	if len(peer) > 0 {
+		peerName = peer[0].Peer
+	}
+	fmt.Fprintf(w, "%-31s %-26s %-26s %s\n", "measure (mean, min-max)", ours[0].Peer, peerName, "ours vs peer")
+	for _, m := range measures {
+		om, olo, ohi := stat(ours, m.f)
+		line := fmt.Sprintf("%-31s %-26s", m.name, fmt.Sprintf("%.1f (%.1f-%.1f)", om, olo, ohi))
+		if len(peer) > 0 {
+			pm, plo, phi := stat(peer, m.f)
+			ratio := om / pm
+			if !m.higherBetter {
+				ratio = pm / om
+			}
+			line += fmt.Sprintf(" %-26s %.2fx", fmt.Sprintf("%.1f (%.1f-%.1f)", pm, plo, phi), ratio)
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "%d interleaved repeats; ratio > 1: ours is faster\n", len(ours))
+}

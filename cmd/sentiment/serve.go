@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/sentiment-go/sentiment/sentimentlib"
+	"github.com/sentiment-go/sentiment/sentimentlib/server"
+)
+
+// cmdServe runs `sentiment serve`: a model's web demo and JSON API, until ctx ends; then the
+// requests in flight finish before it returns.
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	dir := modelFlag(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (loopback by default; 0.0.0.0:8080 to serve the network)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := requireModel(fs, *dir); err != nil {
+		return err
+	}
+	p, err := sentimentlib.Load(*dir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w (is another server using %s? pick another with --addr)", err, *addr)
+	}
+	srv := server.New(p, *dir).HTTPServer(*addr)
+	fmt.Fprintf(stdout, "serving %s on http://%s/ (API: POST /api/predict); Ctrl-C stops\n", *dir, ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done(): // SIGINT/SIGTERM: finish the requests in flight, then stop
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("serve: shutdown: %w", err)
+		}
+		fmt.Fprintln(stdout, "stopped")
+		return nil
+	}
+}
