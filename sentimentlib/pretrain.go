@@ -164,6 +164,10 @@ type pretraining struct {
 	validate func(c PretrainConfig) error
 	// run pretrains in the opened run directory (resuming: from its last checkpoint).
 	run func(ctx context.Context, cfg PretrainConfig, outDir string, resuming bool, progress io.Writer) (*PretrainResults, error)
+	// finetune is the classifier preset that fine-tunes the result (train --preset P --init);
+	// heldOut says its held-out metrics in a few words.
+	finetune string
+	heldOut  func(m MLMMetrics) string
 }
 
 // pretrainings by name and the pretraining presets, filled by registerPretraining.
@@ -176,6 +180,13 @@ func registerPretraining(k *pretraining, presets map[string]PretrainConfig) {
 	pretrainings[k.name] = k
 	maps.Copy(pretrainPresets, presets)
 }
+
+// FineTunePreset is the classifier preset that fine-tunes what cfg pretrains
+// (train --preset P --init DIR).
+func (c PretrainConfig) FineTunePreset() string { return pretrainings[c.kind()].finetune }
+
+// Summary says the run's held-out metrics in a few words.
+func (r *PretrainResults) Summary() string { return pretrainings[r.Config.kind()].heldOut(r.HeldOut) }
 
 // kind is the name of the configuration's pretraining ("" is the transformer's).
 func (c PretrainConfig) kind() string { return cmp.Or(c.Architecture, transformerName) }

@@ -32,7 +32,10 @@ func init() {
 	cpu := mlmPresets["cpu"]
 	cpu.ContrastiveWeight, cpu.NoMLM, cpu.Steps = 1, true, 5000
 	mlmPresets["cpu-contrastive"] = cpu
-	registerPretraining(&pretraining{name: transformerName, validate: validateMLM, run: pretrainMLM}, mlmPresets)
+	registerPretraining(&pretraining{name: transformerName, validate: validateMLM, run: pretrainMLM, finetune: "default",
+		heldOut: func(m MLMMetrics) string {
+			return fmt.Sprintf("held-out MLM loss %.4f, masked-token accuracy %.4f", m.Loss, m.Accuracy)
+		}}, mlmPresets)
 }
 
 // mlmPresets: "cpu" is the encoder of the default classifier preset (so fine-tuning it

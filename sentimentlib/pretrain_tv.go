@@ -39,7 +39,9 @@ const tvPretraining = "regions"
 func init() {
 	// The tv-embedding of Johnson & Zhang 2015b for IMDB: regions of 5 words, 100 wide, the
 	// 30,000 most frequent training words; 16 reviews of 128 regions a step.
-	registerPretraining(&pretraining{name: tvPretraining, validate: validateTV, run: pretrainTV}, map[string]PretrainConfig{
+	registerPretraining(&pretraining{name: tvPretraining, validate: validateTV, run: pretrainTV, finetune: "regions",
+		heldOut: func(m MLMMetrics) string { return fmt.Sprintf("held-out region loss %.4f", m.RegionLoss) },
+	}, map[string]PretrainConfig{
 		"regions": {Architecture: tvPretraining, HeldOut: 1000,
 			Regions:           RegionConfig{Vocab: words.DefaultSize, TVRegion: 5, TVDim: 100},
 			RegionPretraining: RegionPretraining{Regions: 128, Negatives: 5, NegativeWeight: 0.2},

@@ -30,11 +30,6 @@ func cmdPretrain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	held := fmt.Sprintf("held-out MLM loss %.4f, masked-token accuracy %.4f", res.HeldOut.Loss, res.HeldOut.Accuracy)
-	classifier := "default"
-	if cfg.Architecture == "regions" {
-		held, classifier = fmt.Sprintf("held-out region loss %.4f", res.HeldOut.RegionLoss), "regions"
-	}
-	fmt.Fprintf(stdout, "%s; %d steps in %.0f s; fine-tune with: sentiment train --preset %s --init %s\n", held, res.Steps, res.TrainSeconds, classifier, rf.out)
+	fmt.Fprintf(stdout, "%s; %d steps in %.0f s; fine-tune with: sentiment train --preset %s --init %s\n", res.Summary(), res.Steps, res.TrainSeconds, cfg.FineTunePreset(), rf.out)
 	return nil
 }
