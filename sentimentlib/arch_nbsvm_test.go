@@ -249,7 +249,7 @@ func TestNBSVMResumeGivesTheSameRun(t *testing.T) {
 
 // TestNBSVMBadConfigsAreClearErrors: nbsvm refuses its own out-of-range fields and an --init, naming them.
 func TestNBSVMBadConfigsAreClearErrors(t *testing.T) {
-	for _, tc := range []struct{ field, value, mention string }{
+	checkRefused(t, "nbsvm", []badField{
 		{"nbsvm.max_n", "4", "nbsvm.max_n"},
 		{"nbsvm.max_features", "0", "nbsvm.max_features"},
 		{"nbsvm.alpha", "-1", "nbsvm.alpha"},
@@ -258,13 +258,5 @@ func TestNBSVMBadConfigsAreClearErrors(t *testing.T) {
 		{"learning_rate", "2", "learning_rate"},
 		{"init", "runs/pretrain-cpu-seed1", "no encoder"},
 		{"loss.confidence_gamma", "-1", "gamma"},
-	} {
-		cfg, _ := Preset("nbsvm", false)
-		if err := cfg.Set(tc.field, tc.value); err != nil {
-			t.Fatalf("nbsvm: Set(%s, %s): %v", tc.field, tc.value, err)
-		}
-		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
-			t.Errorf("nbsvm: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
-		}
-	}
+	})
 }

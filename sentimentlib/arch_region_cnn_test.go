@@ -197,20 +197,12 @@ func checkTVFineTuning(t *testing.T, dir string, cfg PretrainConfig, tv map[stri
 
 // TestRegionBadConfigsAreClearErrors: the region CNN refuses its out-of-range fields, naming them.
 func TestRegionBadConfigsAreClearErrors(t *testing.T) {
-	for _, tc := range []struct{ field, value, mention string }{
+	checkRefused(t, "regions", []badField{
 		{"regions.sizes", "[]", "regions.sizes"},
 		{"regions.sizes", "[2,11]", "regions.sizes"},
 		{"regions.maps", "0", "regions.maps"},
 		{"regions.vocab", "0", "regions.vocab"},
 		{"regions.tv_region", "5", "--init"},
 		{"dropout", "1", "dropout"},
-	} {
-		cfg, _ := Preset("regions", false)
-		if err := cfg.Set(tc.field, tc.value); err != nil {
-			t.Fatalf("regions: Set(%s, %s): %v", tc.field, tc.value, err)
-		}
-		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
-			t.Errorf("regions: %s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
-		}
-	}
+	})
 }

@@ -16,9 +16,31 @@ import (
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 )
 
+// badField is a configuration field set to a value Validate must refuse, with what the error
+// must mention.
+type badField struct{ field, value, mention string }
+
+// checkRefused sets each field of a preset's configuration in turn and checks that Validate
+// refuses it with an error that names it, and that Train refuses it before touching data or disk.
+func checkRefused(t *testing.T, preset string, cases []badField) {
+	t.Helper()
+	for _, tc := range cases {
+		cfg, _ := Preset(preset, false)
+		if err := cfg.Set(tc.field, tc.value); err != nil {
+			t.Fatalf("%s: Set(%s, %s): %v", preset, tc.field, tc.value, err)
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("%s: %s=%s: error %v, want one naming %q", preset, tc.field, tc.value, err, tc.mention)
+		}
+		if _, err := Train(context.Background(), cfg, filepath.Join(t.TempDir(), "out"), nil); err == nil {
+			t.Errorf("%s: %s=%s: Train accepted it", preset, tc.field, tc.value)
+		}
+	}
+}
+
 // TestBadConfigsAreClearErrors: each out-of-range value is refused with an error naming the field.
 func TestBadConfigsAreClearErrors(t *testing.T) {
-	for _, tc := range []struct{ field, value, mention string }{
+	checkRefused(t, "default", []badField{
 		{"model_dim", "2", "model_dim"},
 		{"num_heads", "3", "num_heads"},
 		{"num_layers", "0", "num_layers"},
@@ -39,20 +61,7 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"pooling", "max", "mean_max"},   // the error lists the poolings
 		{"data.validation_block", "-1", "validation_block"},
 		{"loss.length_alpha", "-9", "length"},
-	} {
-		cfg, _ := Preset("default", false)
-		if err := cfg.Set(tc.field, tc.value); err != nil {
-			t.Fatalf("Set(%s, %s): %v", tc.field, tc.value, err)
-		}
-		err := cfg.Validate()
-		if err == nil || !strings.Contains(err.Error(), tc.mention) {
-			t.Errorf("%s=%s: error %v, want one naming %q", tc.field, tc.value, err, tc.mention)
-		}
-		// Train refuses it before touching data or disk.
-		if _, err := Train(context.Background(), cfg, filepath.Join(t.TempDir(), "out"), nil); err == nil {
-			t.Errorf("%s=%s: Train accepted it", tc.field, tc.value)
-		}
-	}
+	})
 	if _, err := Preset("huge", false); err == nil || !strings.Contains(err.Error(), "default") {
 		t.Errorf("unknown preset: %v", err)
 	}
