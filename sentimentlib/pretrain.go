@@ -181,12 +181,22 @@ func registerPretraining(k *pretraining, presets map[string]PretrainConfig) {
 	maps.Copy(pretrainPresets, presets)
 }
 
-// FineTunePreset is the classifier preset that fine-tunes what cfg pretrains
-// (train --preset P --init DIR).
-func (c PretrainConfig) FineTunePreset() string { return pretrainings[c.kind()].finetune }
+// FineTunePreset is the classifier preset that fine-tunes what c pretrains
+// (train --preset P --init DIR); empty for a configuration Validate refuses.
+func (c PretrainConfig) FineTunePreset() string {
+	if k, ok := pretrainings[c.kind()]; ok {
+		return k.finetune
+	}
+	return ""
+}
 
 // Summary says the run's held-out metrics in a few words.
-func (r *PretrainResults) Summary() string { return pretrainings[r.Config.kind()].heldOut(r.HeldOut) }
+func (r *PretrainResults) Summary() string {
+	if k, ok := pretrainings[r.Config.kind()]; ok {
+		return k.heldOut(r.HeldOut)
+	}
+	return fmt.Sprintf("held-out %+v", r.HeldOut)
+}
 
 // kind is the name of the configuration's pretraining ("" is the transformer's).
 func (c PretrainConfig) kind() string { return cmp.Or(c.Architecture, transformerName) }

@@ -69,8 +69,11 @@ func NewTraining(cfg Config, feat Features, steps int) (*train.Trainer, *Predict
 // nbsvm's ratios) and the trainer of its model: cfg's loss, and AdamW with gradient clipping
 // and the fine-tuning's update scales; totalSteps sizes the learning-rate schedule.
 func newTrainer(backend compute.Backend, cfg Config, feat Features, totalSteps int) (*train.Trainer, *model.Store, error) {
+	a, err := lookup(cfg.Architecture)
+	if err != nil {
+		return nil, nil, err
+	}
 	store := newStore(cfg, feat.VocabSize(), totalSteps)
-	a := cfg.arch()
 	if a.fix != nil {
 		if err := a.fix(store, feat); err != nil {
 			return nil, nil, err
