@@ -13,8 +13,8 @@ import (
 )
 
 // TestCommittedConfigsLoad: every config.json under results/ (written by earlier versions)
-// still decodes, field by field, into today's Config or PretrainConfig, and encodes back to the
-// same JSON: old run directories keep loading and resuming.
+// still decodes, field by field, into today's Config or PretrainConfig, is valid, and encodes
+// back to the same JSON: old run directories keep loading and resuming.
 func TestCommittedConfigsLoad(t *testing.T) {
 	paths, err := filepath.Glob("../results/*/config.json")
 	if err != nil {
@@ -37,12 +37,16 @@ func TestCommittedConfigsLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		var again []byte
+		var c interface{ Validate() error }
 		if _, pretraining := orig["mask_rate"]; pretraining {
-			var c PretrainConfig
-			err, again = strictDecode(b, &c), must(json.Marshal(c))
+			var pc PretrainConfig
+			err, again, c = strictDecode(b, &pc), must(json.Marshal(pc)), pc
 		} else {
-			var c Config
-			err, again = strictDecode(b, &c), must(json.Marshal(c))
+			var cc Config
+			err, again, c = strictDecode(b, &cc), must(json.Marshal(cc)), cc
+		}
+		if err == nil {
+			err = c.Validate() // through today's table of architectures and pretrainings
 		}
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
