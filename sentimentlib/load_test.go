@@ -1,7 +1,9 @@
 package sentimentlib
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"math"
 	"os"
 	"path/filepath"
@@ -62,6 +64,8 @@ func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
 		{"NaN weights", func(d string) { poison(t, filepath.Join(d, BestCheckpoint), math.NaN()) }, []string{BestCheckpoint, "not finite"}},
 		{"infinite weights", func(d string) { poison(t, filepath.Join(d, BestCheckpoint), math.Inf(1)) }, []string{"not finite"}},
 		{"a checkpoint without the head", func(d string) { dropVariable(t, filepath.Join(d, BestCheckpoint), "/model/head/") }, []string{BestCheckpoint, "lacks the variable", "head"}},
+		// It once loaded as zeros, and the model answered negative for a glowing review.
+		{"a variable cut short", func(d string) { shortenVariable(t, filepath.Join(d, BestCheckpoint)) }, []string{BestCheckpoint, "damaged", "more than its"}},
 	}
 	for _, c := range cases {
 		d := copyDir(t, dir)
@@ -108,6 +112,44 @@ func poison(t *testing.T, path string, x float64) {
 		break
 	}
 	if err := rundir.SaveCheckpoint(store, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shortenVariable rewrites the checkpoint with the bytes of its largest variable cut in half,
+// its shape left as it was (gob matches the checkpoint's fields by name).
+func shortenVariable(t *testing.T, path string) {
+	type variable struct {
+		Path      string
+		DType     dtypes.DType
+		Dims      []int
+		Trainable bool
+		Data      []byte
+	}
+	var ck struct {
+		Format string
+		Vars   []variable
+		State  *rundir.State
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&ck); err != nil {
+		t.Fatal(err)
+	}
+	largest := 0
+	for i, v := range ck.Vars {
+		if len(v.Data) > len(ck.Vars[largest].Data) {
+			largest = i
+		}
+	}
+	ck.Vars[largest].Data = ck.Vars[largest].Data[:len(ck.Vars[largest].Data)/2]
+	var out bytes.Buffer
+	if err := gob.NewEncoder(&out).Encode(&ck); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

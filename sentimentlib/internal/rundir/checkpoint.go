@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -76,17 +77,73 @@ func SaveCheckpointFiltered(store *model.Store, path string, keep func(path stri
 	return WriteFileAtomic(path, buf.Bytes())
 }
 
-// readCheckpoint reads and decodes the checkpoint file at path.
+// readCheckpoint reads and decodes the checkpoint file at path, trusting nothing in it: only a
+// regular file is read (a device, a FIFO or a directory is refused before it is opened), no
+// more than its size, and every variable's dtype, dimensions and byte length must agree with
+// each other before anything is allocated for it.
 func readCheckpoint(path string) (savedCheckpoint, error) {
-	data, err := os.ReadFile(path)
+	info, err := os.Stat(path)
 	if err != nil {
 		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
 	}
+	if !info.Mode().IsRegular() {
+		return savedCheckpoint{}, fmt.Errorf("checkpoint: %s is not a regular file (%s): a checkpoint is a file a run wrote; restore the run directory, or retrain", path, info.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, info.Size()))
+	if err != nil {
+		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
+	}
+	return decodeCheckpoint(data, path)
+}
+
+// decodeCheckpoint decodes a checkpoint's bytes (read from path) and checks every variable.
+func decodeCheckpoint(data []byte, path string) (savedCheckpoint, error) {
 	var ck savedCheckpoint
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
 		return savedCheckpoint{}, fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
 	}
+	for _, sv := range ck.Vars {
+		if err := sv.check(); err != nil {
+			return savedCheckpoint{}, fmt.Errorf("checkpoint: %s is damaged: variable %s %v; restore the run directory, or retrain", path, sv.Path, err)
+		}
+	}
 	return ck, nil
+}
+
+// dtypeSizes are the bytes per element of the dtypes a checkpoint may hold.
+var dtypeSizes = map[dtypes.DType]int{
+	dtypes.Float32: 4, dtypes.Float64: 8, dtypes.Float16: 2, dtypes.BFloat16: 2, dtypes.Bool: 1,
+	dtypes.Int8: 1, dtypes.Int16: 2, dtypes.Int32: 4, dtypes.Int64: 8,
+	dtypes.Uint8: 1, dtypes.Uint16: 2, dtypes.Uint32: 4, dtypes.Uint64: 8,
+}
+
+// check reports a variable whose dtype, dimensions and bytes do not agree: an unknown dtype,
+// a negative dimension, or a byte length other than the shape's (computed without overflow:
+// the element count never exceeds the bytes there are).
+func (sv savedVar) check() error {
+	size, ok := dtypeSizes[sv.DType]
+	if !ok {
+		return fmt.Errorf("has an unknown dtype (%d)", int(sv.DType))
+	}
+	elements := 1
+	for _, d := range sv.Dims {
+		switch {
+		case d < 0:
+			return fmt.Errorf("has a negative dimension (%v)", sv.Dims)
+		case d > 0 && elements > len(sv.Data)/size/d:
+			return fmt.Errorf("has dimensions %v of %s, more than its %d bytes hold", sv.Dims, sv.DType, len(sv.Data))
+		}
+		elements *= d
+	}
+	if elements*size != len(sv.Data) {
+		return fmt.Errorf("holds %d bytes, its shape %v of %s takes %d", len(sv.Data), sv.Dims, sv.DType, elements*size)
+	}
+	return nil
 }
 
 // LoadCheckpoint sets the variables of store from the checkpoint at path (creating them if
@@ -105,12 +162,12 @@ func LoadCheckpoint(store *model.Store, path string) (*State, error) {
 func load(store *model.Store, ck savedCheckpoint, path string) error {
 	for _, sv := range ck.Vars {
 		t := tensors.FromShape(shapes.Make(sv.DType, sv.Dims...))
-		if err := t.MutableBytes(func(b []byte) {
-			if len(b) == len(sv.Data) {
-				copy(b, sv.Data)
-			}
-		}); err != nil {
+		copied := 0
+		if err := t.MutableBytes(func(b []byte) { copied = copy(b, sv.Data) }); err != nil {
 			return fmt.Errorf("checkpoint: %s: variable %s: %w", path, sv.Path, err)
+		}
+		if copied != len(sv.Data) || t.Shape().Memory() != uintptr(len(sv.Data)) {
+			return fmt.Errorf("checkpoint: %s is damaged: variable %s holds %d bytes, its tensor %d; restore the run directory, or retrain", path, sv.Path, len(sv.Data), t.Shape().Memory())
 		}
 		if v := store.GetVariable(sv.Path); v != nil {
 			if !v.Shape().Equal(t.Shape()) {

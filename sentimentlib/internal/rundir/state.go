@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,17 +124,22 @@ func LastState(dir string) (State, bool) {
 
 // LoadLast sets store's variables from dir's last checkpoint, read once, and returns the State
 // saved with it (from state.json for runs written before it was kept inside); false when
-// there is none.
+// there is none. A last checkpoint that is there but cannot be read is an error, never a
+// silent restart.
 func LoadLast(store *model.Store, dir string) (State, bool, error) {
 	path := filepath.Join(dir, LastCheckpoint)
-	if ck, err := readCheckpoint(path); err == nil && ck.State != nil {
+	ck, err := readCheckpoint(path)
+	switch {
+	case err == nil && ck.State != nil:
 		return *ck.State, true, load(store, ck, path)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return State{}, false, fmt.Errorf("%w; the run in %s cannot resume from it: to start it again from scratch on purpose, delete %s (or write into another --out)", err, dir, dir)
 	}
 	var st State
 	if ReadJSON(filepath.Join(dir, StateFile), &st) != nil {
 		return st, false, nil
 	}
-	_, err := LoadCheckpoint(store, path)
+	_, err = LoadCheckpoint(store, path)
 	return st, true, err
 }
 
