@@ -62,5 +62,24 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 			return nil, err
 		}
 	}
-	return c, rundir.WriteJSON(filepath.Join(dir, CalibrationFile), c)
+	if err := rundir.WriteJSON(filepath.Join(dir, CalibrationFile), c); err != nil {
+		return nil, err
+	}
+	return c, recordCalibration(dir)
+}
+
+// recordCalibration adds calibration.json, as written now, to the manifest of a run that has
+// one (a run written before manifests stays without).
+func recordCalibration(dir string) error {
+	m, ok, err := rundir.ReadManifest(dir)
+	if err != nil || !ok {
+		return err
+	}
+	var names []string
+	for _, e := range m.Files {
+		if e.Name != CalibrationFile {
+			names = append(names, e.Name)
+		}
+	}
+	return rundir.WriteManifest(dir, append(names, CalibrationFile)...)
 }

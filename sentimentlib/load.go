@@ -9,21 +9,36 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 )
 
 // Load reads a model directory written by Train: config.json, the features (tokenizer.json,
-// or ngrams.json for nbsvm) and the best checkpoint. It refuses a directory whose files do not
+// ngrams.json or words.json), the best checkpoint and calibration.json when there is one.
+// Before it uses anything it checks every file against the run's manifest.json (their sizes
+// and SHA-256), and refuses a file that changed since the run wrote it; a run written before
+// manifests loads unverified (Predictor.Verified). It refuses a directory whose files do not
 // fit each other or whose weights are not all finite, with an error that names the file.
 func Load(dir string) (*Predictor, error) {
-	var cfg Config
-	if err := rundir.ReadJSON(filepath.Join(dir, ConfigFile), &cfg); err != nil {
-		return nil, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
+	m, verified, err := rundir.ReadManifest(dir)
+	if err == nil && verified {
+		err = m.Verify(dir)
+	}
+	if err == nil && verified && !m.Lists(CalibrationFile) && rundir.Exists(filepath.Join(dir, CalibrationFile)) {
+		err = fmt.Errorf("%s is not recorded in %s: this run's calibrate did not write it (or was interrupted): rerun `sentiment calibrate --model %s`, or remove it", filepath.Join(dir, CalibrationFile), rundir.ManifestFile, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
+	}
+	cfg, err := readConfig(dir)
+	if err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("load %s: %s: %w", dir, filepath.Join(dir, ConfigFile), err)
@@ -38,7 +53,7 @@ func Load(dir string) (*Predictor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: no GoMLX backend: %w", err)
 	}
-	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1}
+	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1, verified: verified}
 	checkpoint := filepath.Join(dir, BestCheckpoint)
 	if _, err := rundir.LoadCheckpoint(p.store, checkpoint); err != nil {
 		return nil, err
@@ -60,6 +75,21 @@ func Load(dir string) (*Predictor, error) {
 		p.cacheDir = res.CacheDir
 	}
 	return p, p.check(dir)
+}
+
+// readConfig reads dir's config.json strictly: a field this version does not know is refused,
+// naming it and the known ones (an edit with a typo would otherwise be ignored silently).
+func readConfig(dir string) (Config, error) {
+	var cfg Config
+	path := filepath.Join(dir, ConfigFile)
+	err := rundir.ReadJSONStrict(path, &cfg)
+	if _, field, ok := strings.Cut(fmt.Sprint(err), "json: unknown field "); ok {
+		return cfg, fmt.Errorf("load %s: %s has the field %s, which no configuration has (fields: %s): remove or correct it", dir, path, field, strings.Join(jsonfield.Names(cfg), ", "))
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("load %s: %w (is it a directory written by `sentiment train`?)", dir, err)
+	}
+	return cfg, nil
 }
 
 // reuseShape finds GoMLX's report of a variable whose shape is not the one the graph asks for.

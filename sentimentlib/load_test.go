@@ -48,6 +48,9 @@ func copyDir(t *testing.T, from string) string {
 // TestLoadRefusesWhatDoesNotFit: a model directory whose files do not fit each other, or whose
 // weights are not finite, is refused at Load with an error naming the file, rather than
 // serving answers that are wrong or errors on every prediction.
+//
+// The manifest catches every one of these edits first (TestLoadVerifiesTheManifest); the checks
+// here are what stands for a run written before manifests, so each case removes it.
 func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
 	dir := trainedDir(t)
 	if _, err := Load(dir); err != nil {
@@ -66,9 +69,13 @@ func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
 		{"a checkpoint without the head", func(d string) { dropVariable(t, filepath.Join(d, BestCheckpoint), "/model/head/") }, []string{BestCheckpoint, "lacks the variable", "head"}},
 		// It once loaded as zeros, and the model answered negative for a glowing review.
 		{"a variable cut short", func(d string) { shortenVariable(t, filepath.Join(d, BestCheckpoint)) }, []string{BestCheckpoint, "damaged", "more than its"}},
+		{"a field no configuration has", func(d string) { editJSON(t, filepath.Join(d, ConfigFile), "max_lne", 5) }, []string{ConfigFile, `"max_lne"`, "max_len"}},
 	}
 	for _, c := range cases {
 		d := copyDir(t, dir)
+		if err := os.Remove(filepath.Join(d, rundir.ManifestFile)); err != nil {
+			t.Fatal(err)
+		}
 		c.spoil(d)
 		_, err := Load(d)
 		for _, m := range c.mention {
@@ -77,6 +84,86 @@ func TestLoadRefusesWhatDoesNotFit(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestLoadVerifiesTheManifest: a trained run records its files in manifest.json and loads
+// verified; a file edited, damaged, removed or copied from another run afterwards is refused,
+// naming it, where it used to change the verdicts silently (pooling "cls" in config.json, the
+// tokenizer of another run); a calibration.json the run's calibrate did not write is refused;
+// calibrate itself records what it writes; without a manifest the run loads unverified.
+func TestLoadVerifiesTheManifest(t *testing.T) {
+	dir := trainedDir(t)
+	p, err := Load(dir)
+	if err != nil || !p.Verified() {
+		t.Fatalf("a new run: verified %v, %v", p != nil && p.Verified(), err)
+	}
+	for _, c := range []struct {
+		name, file string
+		spoil      func(dir string)
+	}{
+		{"pooling cls", ConfigFile, func(d string) { setConfig(t, d, "pooling", `"cls"`) }},
+		{"one byte of the weights", BestCheckpoint, func(d string) { flipByte(t, filepath.Join(d, BestCheckpoint)) }},
+		{"the features removed", TokenizerFile, func(d string) { os.Remove(filepath.Join(d, TokenizerFile)) }},
+		{"a tokenizer.json with one more space", TokenizerFile, func(d string) { appendTo(t, filepath.Join(d, TokenizerFile), " ") }},
+		{"a calibration nobody recorded", CalibrationFile, func(d string) {
+			rundir.WriteJSON(filepath.Join(d, CalibrationFile), Calibration{Temperature: 0.01, FittedOn: "validation"})
+		}},
+	} {
+		d := copyDir(t, dir)
+		c.spoil(d)
+		_, err := Load(d)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(d, c.file)) {
+			t.Errorf("%s: Load error %v, want one naming %s", c.name, err, c.file)
+		}
+	}
+	d := copyDir(t, dir)
+	if _, err := Calibrate(context.Background(), d, ""); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := Load(d); err != nil || !p.Verified() || p.Temperature() == 1 {
+		t.Errorf("after calibrate: %v (verified %v)", err, err == nil && p.Verified())
+	}
+	d = copyDir(t, dir)
+	os.Remove(filepath.Join(d, rundir.ManifestFile))
+	if p, err := Load(d); err != nil || p.Verified() {
+		t.Errorf("without a manifest: %v, want it loaded unverified", err)
+	}
+}
+
+// editJSON sets one top-level key of a JSON file to value, whatever the file's type says.
+func editJSON(t *testing.T, path, key string, value any) {
+	var m map[string]any
+	if err := rundir.ReadJSON(path, &m); err != nil {
+		t.Fatal(err)
+	}
+	m[key] = value
+	if err := rundir.WriteJSON(path, m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// flipByte inverts the last byte of a file.
+func flipByte(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 0xff
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendTo appends s to a file.
+func appendTo(t *testing.T, path, s string) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
 	}
 }
 

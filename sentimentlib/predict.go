@@ -34,10 +34,17 @@ type Predictor struct {
 	// cacheDir is the Hugging Face cache the model was trained on (results.json), read again
 	// by PredictSplit unless told otherwise.
 	cacheDir string
+	// verified: Load checked every file against the run's manifest (false for a run written
+	// before manifests, and for a predictor NewTraining made).
+	verified bool
 	// mu guards the executors: held to read by every call that runs one, to write while they
 	// are rebuilt.
 	mu sync.RWMutex
 }
+
+// Verified reports whether Load checked the model's files against the run's manifest.json: it
+// is false for a run written before manifests, whose files nothing vouches for.
+func (p *Predictor) Verified() bool { return p.verified }
 
 // Config returns the training configuration of the model.
 func (p *Predictor) Config() Config { return p.cfg }

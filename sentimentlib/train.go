@@ -205,8 +205,9 @@ func (v *validation) evaluate(st *rundir.State, epochDone bool) (bool, error) {
 	return stop, nil
 }
 
-// testBest scores validation and test once with the best checkpoint, and writes logits.json
-// and results.json.
+// testBest scores validation and test once with the best checkpoint, and writes logits.json,
+// the manifest of the model's files (config.json, the features, best.ckpt) and, last,
+// results.json.
 func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, res *Results, progress io.Writer) error {
 	data := prep.Data
 	if _, err := rundir.LoadCheckpoint(p.store, filepath.Join(outDir, BestCheckpoint)); err != nil {
@@ -237,6 +238,9 @@ func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, 
 	if b, err := json.Marshal(saved); err != nil { // compact: 27,500 numbers
 		return err
 	} else if err := rundir.WriteFileAtomic(filepath.Join(outDir, LogitsFile), b); err != nil {
+		return err
+	}
+	if err := rundir.WriteManifest(outDir, ConfigFile, res.Config.arch().features.file, BestCheckpoint); err != nil {
 		return err
 	}
 	if res.Config.NoTest {

@@ -111,6 +111,9 @@ func checkSavedPredictions(t *testing.T, dir string) {
 	if err := rundir.WriteJSON(filepath.Join(dir, CalibrationFile), Calibration{Temperature: 2, FittedOn: "validation"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := recordCalibration(dir); err != nil { // as Calibrate records what it writes
+		t.Fatal(err)
+	}
 	live, err := PredictSplit(ctx, dir, "test", fixture)
 	if err != nil {
 		t.Fatal(err)

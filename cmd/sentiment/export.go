@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/sentiment-go/sentiment/sentimentlib"
 )
 
 // cmdExport runs `sentiment export`: the model as an ONNX graph, with its features and manifest
@@ -28,7 +26,7 @@ func cmdExport(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if *dir == "" || (*file == "") == (*web == "") {
 		return fmt.Errorf("export: --model DIR and one of --onnx FILE.onnx or --web DIR are required")
 	}
-	p, err := sentimentlib.Load(*dir)
+	p, err := loadModel(*dir, stderr)
 	if err != nil {
 		return err
 	}

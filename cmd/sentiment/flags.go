@@ -139,3 +139,13 @@ func (s setFlag) apply(cfg settable) error {
 	}
 	return nil
 }
+
+// loadModel loads the model in dir, with a note on stderr when nothing vouches for its files
+// (a run written before manifests).
+func loadModel(dir string, stderr io.Writer) (*sentimentlib.Predictor, error) {
+	p, err := sentimentlib.Load(dir)
+	if err == nil && !p.Verified() {
+		fmt.Fprintf(stderr, "note: %s has no manifest.json (it was trained before this version): its files are loaded unverified; retrain it to have them checked\n", dir)
+	}
+	return p, err
+}

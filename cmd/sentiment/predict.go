@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 
-	"github.com/sentiment-go/sentiment/sentimentlib"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 )
 
@@ -43,7 +42,7 @@ func cmdPredict(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			return fmt.Errorf("predict: review %d (%q) has no readable words (no letter or digit): there is nothing to judge", i+1, truncate(t, 40))
 		}
 	}
-	p, err := sentimentlib.Load(*dir)
+	p, err := loadModel(*dir, stderr)
 	if err != nil {
 		return err
 	}

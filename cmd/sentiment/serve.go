@@ -7,7 +7,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/sentiment-go/sentiment/sentimentlib"
 	"github.com/sentiment-go/sentiment/sentimentlib/server"
 )
 
@@ -23,7 +22,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := requireModel(fs, *dir); err != nil {
 		return err
 	}
-	p, err := sentimentlib.Load(*dir)
+	p, err := loadModel(*dir, stderr)
 	if err != nil {
 		return err
 	}

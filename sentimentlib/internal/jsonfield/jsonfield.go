@@ -130,6 +130,13 @@ func cmpAny(v any) any {
 	return v
 }
 
+// Names returns the JSON paths of the leaf fields of the struct v, sorted.
+func Names(v any) []string {
+	leaves, _ := fields(reflect.TypeOf(v))
+	slices.Sort(leaves)
+	return leaves
+}
+
 // Values returns the Go value of every leaf field of the struct v by its JSON path.
 func Values(v any) map[string]any {
 	out := map[string]any{}
