@@ -78,12 +78,21 @@ func Start[C, R any](cfg C, dir, what string, progress io.Writer) (resuming bool
 // Run is the lifecycle every run shares: it validates cfg, opens dir for the command what
 // (Start: a finished run's results are returned without running it again) and runs body in it,
 // resuming when the directory holds a resumable run of cfg. A new run that fails leaves no
-// directory behind (Discard).
+// directory behind (Discard). One process at a time writes a directory: Run holds its lock.
 func Run[C interface{ Validate() error }, R any](cfg C, dir, what string, progress io.Writer, body func(resuming bool) (*R, error)) (_ *R, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	created := !exists(dir)
+	_, lerr := os.Lstat(dir) // a symlink, even a dangling one, is not this run's to remove
+	created := errors.Is(lerr, fs.ErrNotExist)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("%s: cannot create the output directory: %w", what, err)
+	}
+	unlock, err := lock(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer unlock()
 	defer func() {
 		if err != nil {
 			Discard(dir, created)
