@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,11 +197,26 @@ func Preset(name string, quick bool) (Config, error) {
 // Validate checks the configuration, with an error naming the field and a valid range: the
 // architecture's own checks (architecture.validate), which include validateCommon.
 func (c Config) Validate() error {
+	if err := finite("config", c); err != nil {
+		return err
+	}
 	a, err := lookup(c.Architecture)
 	if err != nil {
 		return err
 	}
 	return a.validate(c)
+}
+
+// finite refuses a setting that is not a finite number (a NaN or an infinity given to a flag or
+// --set would pass every range check, and fail much later).
+func finite(what string, cfg any) error {
+	values := jsonfield.Values(cfg)
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if x, ok := values[name].(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+			return fmt.Errorf("%s: %s %v: want a finite number", what, name, x)
+		}
+	}
+	return nil
 }
 
 // validateFineTuning checks the settings of fine-tuning a pretrained encoder.
@@ -218,18 +234,22 @@ func (c Config) validateFineTuning() error {
 	return nil
 }
 
+// The largest max_len and batch_size a configuration may ask for: IMDB's longest review has
+// about 2,500 words (13,000 n-grams), and a larger batch than the training split trains no step.
+const maxLength, maxBatch = 1 << 16, 25_000
+
 // validateCommon checks the fields every architecture uses: lengths, optimisation, selection
 // and the loss.
 func (c Config) validateCommon() error {
 	switch {
-	case c.MaxLen < 8:
-		return fmt.Errorf("config: max_len %d: it must be at least 8", c.MaxLen)
+	case c.MaxLen < 8 || c.MaxLen > maxLength:
+		return fmt.Errorf("config: max_len %d out of range [8, %d]", c.MaxLen, maxLength)
 	case c.HeadTokens < 0 || c.HeadTokens > c.MaxLen:
 		return fmt.Errorf("config: head_tokens %d: it must be between 0 and max_len (%d)", c.HeadTokens, c.MaxLen)
 	case c.LengthBuckets < 0 || c.LengthBuckets > 64:
 		return fmt.Errorf("config: length_buckets %d out of range [0, 64] (0: the default, 4 to train, 8 to pretrain)", c.LengthBuckets)
-	case c.BatchSize < 1:
-		return fmt.Errorf("config: batch_size %d: it must be at least 1", c.BatchSize)
+	case c.BatchSize < 1 || c.BatchSize > maxBatch:
+		return fmt.Errorf("config: batch_size %d out of range [1, %d]", c.BatchSize, maxBatch)
 	case c.Epochs < 1:
 		return fmt.Errorf("config: epochs %d: it must be at least 1", c.Epochs)
 	case c.LearningRate <= 0 || c.LearningRate > 1:
@@ -248,10 +268,22 @@ func (c Config) validateCommon() error {
 	return l.Validate()
 }
 
+// notSettable refuses the fields that name a run rather than set it: its preset and --quick
+// (a --set preset=nbsvm once trained a transformer whose results said nbsvm).
+func notSettable(name string) error {
+	if name == "preset" || name == "quick" {
+		return fmt.Errorf("config: %s names the run and cannot be set: use --%s", name, name)
+	}
+	return nil
+}
+
 // Set overrides one configuration field by its JSON name (as config.json spells it, for
 // example "max_len", "dropout", "loss.confidence_gamma"), parsing value as JSON (a bare word is
 // taken as a string). The command line's --set name=value calls it.
 func (c *Config) Set(name, value string) error {
+	if err := notSettable(name); err != nil {
+		return err
+	}
 	out, err := jsonfield.Set(*c, name, value)
 	if err != nil {
 		return err

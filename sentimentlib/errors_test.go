@@ -2,6 +2,7 @@ package sentimentlib
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,6 +47,8 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"num_layers", "0", "num_layers"},
 		{"dropout", "1", "dropout"},
 		{"max_len", "4", "max_len"},
+		{"max_len", "1e9", "max_len"},
+		{"batch_size", "100000000", "batch_size"},
 		{"head_tokens", "9999", "head_tokens"},
 		{"batch_size", "0", "batch_size"},
 		{"learning_rate", "0", "learning_rate"},
@@ -62,6 +65,19 @@ func TestBadConfigsAreClearErrors(t *testing.T) {
 		{"data.validation_block", "-1", "validation_block"},
 		{"loss.length_alpha", "-9", "length"},
 	})
+	nan, _ := Preset("default", false)
+	nan.Loss.ConfidenceGamma = math.NaN()
+	if err := nan.Validate(); err == nil || !strings.Contains(err.Error(), "loss.confidence_gamma NaN") {
+		t.Errorf("a NaN setting: %v", err)
+	}
+	if err := nan.Set("preset", "nbsvm"); err == nil || !strings.Contains(err.Error(), "--preset") {
+		t.Errorf("--set preset: %v", err)
+	}
+	big := tinyConfig(t)
+	big.BatchSize = 20_000
+	if _, err := Train(context.Background(), big, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "larger than the") {
+		t.Errorf("a batch larger than the training split: %v", err)
+	}
 	if _, err := Preset("huge", false); err == nil || !strings.Contains(err.Error(), "default") {
 		t.Errorf("unknown preset: %v", err)
 	}

@@ -89,6 +89,9 @@ func PretrainPreset(name string, quick bool) (PretrainConfig, error) {
 
 // Validate checks the configuration, with an error naming the field: its kind's own checks.
 func (c PretrainConfig) Validate() error {
+	if err := finite("pretrain config", c); err != nil {
+		return err
+	}
 	k, ok := pretrainings[c.kind()]
 	if !ok {
 		return fmt.Errorf("pretrain config: architecture %q: want one of %s", c.Architecture, strings.Join(slices.Sorted(maps.Keys(pretrainings)), ", "))
@@ -98,6 +101,9 @@ func (c PretrainConfig) Validate() error {
 
 // Set overrides one field by its JSON name (see Config.Set).
 func (c *PretrainConfig) Set(name, value string) error {
+	if err := notSettable(name); err != nil {
+		return err
+	}
 	out, err := jsonfield.Set(*c, name, value)
 	if err != nil {
 		return err

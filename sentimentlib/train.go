@@ -91,6 +91,9 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 			cfg.Loss.NegativeCount, cfg.Loss.PositiveCount = imdb.CountLabels(prep.Data.Train)
 		}
 		steps := len(trainDS.Plan(0)) * cfg.Epochs
+		if steps == 0 {
+			return nil, fmt.Errorf("train: batch_size %d is larger than the %d training reviews, so no step would run: lower it", cfg.BatchSize, len(prep.Train))
+		}
 		trainer, p, err := NewTraining(cfg, prep.Features, steps)
 		if err != nil {
 			return nil, err

@@ -66,6 +66,21 @@ func TestErrorsAreMessagesNotPanics(t *testing.T) {
 	if err := run(context.Background(), []string{"data", "--hf-cache", t.TempDir(), "--validation-block", "-3"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "validation block -3") {
 		t.Errorf("negative --validation-block: %v, want an error naming it", err)
 	}
+	// Every flag checked before any work (these once were ignored, or failed an hour later).
+	for _, c := range []struct{ args, mention string }{
+		{"train --epochs -3", "--epochs -3"},
+		{"pretrain --steps -1", "--steps -1"},
+		{"train --set max_len=1e9", "max_len"},
+		{"train --set batch_size=100000000", "batch_size"},
+		{"train --loss-confidence-gamma NaN", "loss.confidence_gamma NaN"},
+		{"train --set preset=nbsvm", "--preset"},
+		{"pretrain --set quick=true", "--quick"},
+	} {
+		args := append(strings.Fields(c.args), "--hf-cache", t.TempDir(), "--out", filepath.Join(t.TempDir(), "out"))
+		if err := run(context.Background(), args, &out, &errb); err == nil || !strings.Contains(err.Error(), c.mention) {
+			t.Errorf("%s: %v, want an error naming %q", c.args, err, c.mention)
+		}
+	}
 }
 
 // TestDataValidationBlock: `data --validation-block` reports the block split, and its
