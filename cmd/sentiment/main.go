@@ -103,8 +103,8 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"data":  cmdData,
 	"train": cmdTrain,
 	"eval":  cmdEval,
-	"predict": func(_ context.Context, args []string, stdout, stderr io.Writer) error {
-		return cmdPredict(args, os.Stdin, stdout, stderr)
+	"predict": func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return cmdPredict(ctx, args, os.Stdin, stdout, stderr)
 	},
 	"serve":     cmdServe,
 	"bench":     cmdBench,

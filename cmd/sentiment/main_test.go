@@ -427,12 +427,39 @@ func TestNBSVMCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, unreadable := range []string{"<br /><br />", "😀😀", "!!!"} {
+		out.Reset()
 		if err := run(ctx, []string{"predict", "--model", dir, "fine", unreadable}, &out, &errb); err == nil || !strings.Contains(err.Error(), "review 2") || !strings.Contains(err.Error(), "no readable words") {
 			t.Errorf("predict %q: %v, want an error naming review 2", unreadable, err)
 		}
+		if !strings.Contains(out.String(), "fine") {
+			t.Errorf("predict %q: the readable review was lost:\n%s", unreadable, out.String())
+		}
 	}
+	checkPredictStdin(t, dir)
 	if err := run(ctx, []string{"bench", "--peer", "sklearn"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "torch or nbsvm") {
 		t.Errorf("bench --peer sklearn: %v", err)
+	}
+}
+
+// checkPredictStdin: predict - skips blank lines, reports a line with nothing to judge (an
+// error line with --json, a message naming the line on stderr, a non-zero exit at the end)
+// without losing the others, and stops on cancellation while stdin has nothing to give.
+func checkPredictStdin(t *testing.T, dir string) {
+	var out, errb bytes.Buffer
+	in := strings.NewReader("A wonderful film\n\n   \n!!!\nA dull, awful film\n")
+	err := cmdPredict(context.Background(), []string{"--model", dir, "--json", "-"}, in, &out, &errb)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 reviews") || !strings.Contains(errb.String(), "line 4") ||
+		len(lines) != 3 || !strings.Contains(lines[1], `"error"`) || !strings.Contains(lines[2], "awful") {
+		t.Errorf("predict - with a blank and an unreadable line: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	}
+	pr, pw := io.Pipe() // stdin that never ends, as a FIFO with a silent writer
+	defer pw.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := cmdPredict(ctx, []string{"--model", dir, "-"}, pr, &out, &errb); err == nil || !strings.Contains(err.Error(), "interrupted") || time.Since(start) > 5*time.Second {
+		t.Errorf("predict - cancelled while waiting for stdin: %v after %v", err, time.Since(start))
 	}
 }
 

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -12,10 +13,12 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
 )
@@ -194,13 +197,20 @@ func (s *Server) failed(w http.ResponseWriter, ctx context.Context, what string,
 func decode(w http.ResponseWriter, r *http.Request) (Request, int, error) {
 	var req Request
 	// The body is read as JSON whatever its Content-Type says, so `curl -d '{...}'` works.
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return req, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d KiB: send fewer or shorter texts", MaxBodyBytes>>10)
 		}
+		return req, http.StatusBadRequest, fmt.Errorf("reading the body: %v", err)
+	}
+	if err := exactKeys(body); err != nil {
+		return req, http.StatusBadRequest, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
 		if errors.Is(err, io.EOF) {
 			return req, http.StatusBadRequest, errors.New(`empty body: send {"text": "..."} or {"texts": ["...", ...]}`)
 		}
@@ -236,6 +246,39 @@ func decode(w http.ResponseWriter, r *http.Request) (Request, int, error) {
 		return req, http.StatusBadRequest, errors.New("text has no readable words (no letter or digit): send a review")
 	}
 	return req, 0, nil
+}
+
+// requestKeys are the keys a request may have, spelled as Request's JSON tags.
+var requestKeys = jsonfield.Names(Request{})
+
+// exactKeys refuses a request object whose keys are not spelled exactly as Request's (Go's
+// decoder matches {"TEXT": ...} to text) or that repeats one ({"text": "a", "text": "b"}: the
+// decoder keeps the last). What is not an object is left to the decoder's message.
+func exactKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok {
+			return nil
+		}
+		switch {
+		case !slices.Contains(requestKeys, key):
+			return fmt.Errorf("unknown key %q: a request has %s, spelled so", key, strings.Join(requestKeys, ", "))
+		case seen[key]:
+			return fmt.Errorf("the key %q twice: send it once", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 // writeJSON answers v as JSON; v that cannot be encoded (a probability that is not a number)

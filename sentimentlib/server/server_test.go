@@ -123,6 +123,8 @@ func TestBadRequests(t *testing.T) {
 		{"malformed", "POST", "/api/predict", "application/json", `{"text": `, 400, "malformed JSON"},
 		{"trailing data", "POST", "/api/predict", "application/json", `{"text": "a"} {"text": "b"}`, 400, "one object"},
 		{"trailing bracket", "POST", "/api/predict", "application/json", `{"text": "good"}]`, 400, "nothing after it"},
+		{"a key in other case", "POST", "/api/predict", "application/json", `{"TEXT": "good"}`, 400, `unknown key "TEXT"`},
+		{"a duplicate key", "POST", "/api/predict", "application/json", `{"text": "awful", "text": "good"}`, 400, `"text" twice`},
 		{"markup only", "POST", "/api/predict", "application/json", `{"text": "<br /><br />"}`, 400, "no readable words"},
 		{"emoji only", "POST", "/api/predict", "application/json", `{"texts": ["fine", "😀😀"]}`, 400, "texts[1] has no readable words"},
 		{"unknown field", "POST", "/api/predict", "application/json", `{"review": "a"}`, 400, "review"},
