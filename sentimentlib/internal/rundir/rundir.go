@@ -50,9 +50,22 @@ func WriteJSON(path string, v any) error {
 	return WriteFileAtomic(path, append(b, '\n'))
 }
 
+// readRegular reads the file at path, refusing anything but a regular file before opening it
+// (a FIFO would block the reader forever, a device never end).
+func readRegular(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, info.Mode().Type())
+	}
+	return os.ReadFile(path)
+}
+
 // ReadJSON reads the JSON file at path into v; a decoding error names the file.
 func ReadJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path)
 	if err != nil {
 		return err
 	}
@@ -65,7 +78,7 @@ func ReadJSON(path string, v any) error {
 // ReadJSONStrict is ReadJSON refusing a field v does not have, and anything after the JSON
 // value: for the files whose every field matters (config.json, manifest.json).
 func ReadJSONStrict(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -43,5 +45,28 @@ func TestInspectCheckpoint(t *testing.T) {
 	}
 	if _, err := InspectCheckpoint(bad); err == nil || !strings.Contains(err.Error(), "notes.txt is not a readable checkpoint") {
 		t.Errorf("not a checkpoint: %v", err)
+	}
+}
+
+// TestJSONFilesAreRegularFiles: a results.json that is a FIFO (the reader would block until
+// killed) or a device is refused at once, naming it.
+func TestJSONFilesAreRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, ResultsFile)
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	for _, path := range []string{fifo, "/dev/zero"} {
+		done := make(chan error, 1)
+		go func() { done <- ReadJSON(path, &v) }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: %v, want it refused", path, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: ReadJSON still blocked after 5 s", path)
+		}
 	}
 }
