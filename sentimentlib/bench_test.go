@@ -6,8 +6,16 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/loss"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+	"github.com/sentiment-go/sentiment/sentimentlib/optim"
+	"github.com/sentiment-go/sentiment/sentimentlib/sparse"
+	"github.com/sentiment-go/sentiment/sentimentlib/tvsample"
 )
 
 // syntheticBatch is a training batch of random token ids (no padding), labels, lengths, weights.
@@ -80,3 +88,85 @@ func (v vocabOnly) VocabSize() int                   { return int(v) }
 func (vocabOnly) Encode(string) []int32              { return nil }
 func (vocabOnly) EncodeAll(texts []string) [][]int32 { return make([][]int32, len(texts)) }
 func (vocabOnly) Save(string) error                  { return nil }
+
+// zipfBatch is a batch of tv-embedding examples at the regions preset's size (16 reviews of
+// 128 regions of 5 words, 60 slots each: 10 positive targets and their 5 negatives each),
+// word and target ids drawn by a Zipf law as text's are, so that a batch reads as many distinct
+// rows as real text does.
+func zipfBatch(seed uint64, vocab int) *tvsample.Batch {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	z := rand.NewZipf(rng, 1.1, 2, uint64(vocab-3))
+	const rows, q, slots = 16 * 128, 5, 60
+	b := &tvsample.Batch{Rows: rows, Q: q, Slots: slots, Regions: make([]int32, rows*q), Targets: make([]int32, rows*slots),
+		Labels: make([]float32, rows*slots), Weights: make([]float32, rows*slots)}
+	for i := range b.Regions {
+		b.Regions[i] = int32(2 + z.Uint64())
+	}
+	for k := range b.Targets {
+		b.Targets[k] = int32(2+z.Uint64()) + int32(rng.IntN(2)*vocab)
+		if k%slots < 10 {
+			b.Labels[k], b.Weights[k] = 1, 1
+		} else {
+			b.Weights[k] = 0.2
+		}
+	}
+	return b
+}
+
+// BenchmarkTVEmbeddingStep times one step of the tv-embedding's pretraining at the regions
+// preset's size (30,002 words, 100 wide, 2,048 regions a step), side by side: the GoMLX graph
+// the pretraining trains today (AdamW over the whole tables, gradients clipped) and the sparse
+// SGD step of package sparse (the rows the batch reads), both on the same batch.
+func BenchmarkTVEmbeddingStep(b *testing.B) {
+	pc, err := PretrainPreset("regions", false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vocab, dim := pc.Regions.Vocab+2, pc.Regions.TVDim
+	batch := zipfBatch(1, vocab)
+	b.Run("graph-adamw", func(b *testing.B) {
+		backend, err := compute.New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		rc := pc.regionConfig()
+		store := newStore(rc, vocab, 1_000_000)
+		modelFn := func(scope *model.Scope, regions, targets *Node) *Node {
+			addSchedule(scope, regions.Graph(), rc)
+			return smodel.RegionEmbedding(scope.In("model"), regions, targets)
+		}
+		lossFn := func(labels, predictions []*Node) *Node {
+			return loss.RegionTargets(predictions[0], labels[0], labels[1])
+		}
+		trainer := train.NewTrainer(backend, store, modelFn, lossFn, optim.New(store, pc.ClipNorm, nil), nil, nil)
+		tb := batch.Train()
+		if _, err := trainer.TrainStep(tb); err != nil { // compiles
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for range b.N {
+			if _, err := trainer.TrainStep(tb); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*batch.Rows)/b.Elapsed().Seconds(), "regions/s")
+	})
+	b.Run("sparse-sgd", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(1, 1))
+		f := func(n int) []float32 {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * 0.01)
+			}
+			return x
+		}
+		m := &sparse.TV{Vocab: vocab, Dim: dim, U: f(vocab * dim), B: make([]float32, dim), W: f(2 * vocab * dim), C: make([]float32, 2*vocab)}
+		b.ResetTimer()
+		for range b.N {
+			if _, err := m.Step(batch, float32(pc.LearningRate), 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*batch.Rows)/b.Elapsed().Seconds(), "regions/s")
+	})
+}

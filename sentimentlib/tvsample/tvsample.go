@@ -61,21 +61,20 @@ func New(o Options, v *words.Vocabulary, docs [][]int32) *Sampler {
 // slots is the number of targets of a region: up to q words on each side, and their negatives.
 func (s *Sampler) slots() int { return 2 * s.q * (1 + s.negatives) }
 
-// Batch is one batch of tv-embedding examples: regions [Rows, q], targets, labels and
-// weights [Rows, slots].
+// Batch is one batch of tv-embedding examples, row-major: Regions [Rows, Q] (word ids; 0 and 1
+// read as nothing), Targets, Labels and Weights [Rows, Slots] (a slot of weight 0 is empty).
 type Batch struct {
-	Rows             int
-	q, slots         int
-	regions, targets []int32
-	labels, weights  []float32
+	Rows, Q, Slots   int
+	Regions, Targets []int32
+	Labels, Weights  []float32
 }
 
 // Train is the batch as the trainer takes it: inputs regions and targets, labels the labels
 // and weights.
 func (b *Batch) Train() train.Batch {
 	return train.Batch{
-		Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(b.regions, b.Rows, b.q), tensors.FromFlatDataAndDimensions(b.targets, b.Rows, b.slots)},
-		Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(b.labels, b.Rows, b.slots), tensors.FromFlatDataAndDimensions(b.weights, b.Rows, b.slots)},
+		Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(b.Regions, b.Rows, b.Q), tensors.FromFlatDataAndDimensions(b.Targets, b.Rows, b.Slots)},
+		Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(b.Labels, b.Rows, b.Slots), tensors.FromFlatDataAndDimensions(b.Weights, b.Rows, b.Slots)},
 	}
 }
 
@@ -85,11 +84,11 @@ func (b *Batch) Train() train.Batch {
 func (s *Sampler) Batch(rng *rand.Rand, tokens []int32, reviews int) *Batch {
 	L := len(tokens) / reviews
 	T := s.slots()
-	b := &Batch{Rows: reviews * s.perReview, q: s.q, slots: T}
-	b.regions = make([]int32, b.Rows*s.q)
-	b.targets = make([]int32, b.Rows*T)
-	b.labels = make([]float32, b.Rows*T)
-	b.weights = make([]float32, b.Rows*T)
+	b := &Batch{Rows: reviews * s.perReview, Q: s.q, Slots: T}
+	b.Regions = make([]int32, b.Rows*s.q)
+	b.Targets = make([]int32, b.Rows*T)
+	b.Labels = make([]float32, b.Rows*T)
+	b.Weights = make([]float32, b.Rows*T)
 	for d := range reviews {
 		doc := tokens[d*L : (d+1)*L]
 		n := len(doc)
@@ -109,12 +108,12 @@ func (s *Sampler) Batch(rng *rand.Rand, tokens []int32, reviews int) *Batch {
 
 // fill draws row r of b from doc: a region, its targets and their negatives.
 func (s *Sampler) fill(b *Batch, r int, rng *rand.Rand, doc []int32) {
-	T := b.slots
+	T := b.Slots
 	region, pos := s.Example(doc, rng.IntN(len(doc)))
-	copy(b.regions[r*s.q:], region)
+	copy(b.Regions[r*s.q:], region)
 	slot := r * T
 	for _, t := range pos {
-		b.targets[slot], b.labels[slot], b.weights[slot] = t, 1, 1
+		b.Targets[slot], b.Labels[slot], b.Weights[slot] = t, 1, 1
 		slot++
 	}
 	for range len(pos) * s.negatives {
@@ -124,7 +123,7 @@ func (s *Sampler) fill(b *Batch, r int, rng *rand.Rand, doc []int32) {
 		if slices.Contains(pos, t) {
 			continue
 		}
-		b.targets[slot], b.weights[slot] = t, s.negativeWeight
+		b.Targets[slot], b.Weights[slot] = t, s.negativeWeight
 		slot++
 	}
 }

@@ -1,0 +1,234 @@
+// Package sparse trains embedding tables by the rows a batch reads, on every core, instead of
+// updating whole tables at every step as a dense optimizer does. Its first model is the
+// tv-embedding of Johnson & Zhang 2015b (model.RegionEmbedding with loss.RegionTargets): a
+// batch of 2,048 regions reads a few thousand of the 30,000 word vectors and 60,000 output
+// rows, so a step's work is the rows it reads, not the tables.
+//
+// Step is plain minibatch SGD on exactly the graph's loss: the gradients of a batch are computed
+// against the same weights, then each touched row is updated once, with its contributions added
+// in a fixed order; so a step equals the dense SGD step of the graph (up to float rounding), is
+// deterministic for any number of threads, and leaves every row the batch does not read as it
+// was.
+package sparse
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/tvsample"
+)
+
+// TV is the tv-embedding and its output layer, as model.RegionEmbedding's variables hold them
+// (row-major float32): U [Vocab, Dim] the word vectors (ids 0 and 1 read as nothing), B [Dim]
+// their bias, W [2 Vocab, Dim] and C [2 Vocab] the output layer scoring the words left of a
+// region (ids) and right of it (ids + Vocab).
+type TV struct {
+	Vocab, Dim int
+	U, B, W, C []float32
+}
+
+// check reports tables whose sizes do not fit Vocab and Dim.
+func (m *TV) check() error {
+	if len(m.U) != m.Vocab*m.Dim || len(m.B) != m.Dim || len(m.W) != 2*m.Vocab*m.Dim || len(m.C) != 2*m.Vocab {
+		return fmt.Errorf("sparse: tables of %d, %d, %d and %d floats do not fit vocabulary %d and width %d", len(m.U), len(m.B), len(m.W), len(m.C), m.Vocab, m.Dim)
+	}
+	return nil
+}
+
+// step is a batch's forward and backward pass, kept for the updates: u [R, D] the regions'
+// embeddings, g [R, T] the loss's derivative by each slot's score, gh [R, D] by each region's
+// pre-activation.
+type step struct {
+	u, gh []float32
+	g     []float32
+	loss  []float64 // by row
+}
+
+// Step takes one SGD step of learning rate lr on the batch, over threads goroutines (0: all
+// cores), and returns the batch's loss before the step: the mean over rows of the weighted
+// squared error of the slots, loss.RegionTargets.
+func (m *TV) Step(b *tvsample.Batch, lr float32, threads int) (float64, error) {
+	if err := m.check(); err != nil {
+		return 0, err
+	}
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	s := m.backward(b, threads)
+	m.update(b, s, lr, threads)
+	loss := 0.0
+	for _, l := range s.loss {
+		loss += l
+	}
+	return loss / float64(b.Rows), nil
+}
+
+// Loss is the batch's loss (as Step returns it) without a step.
+func (m *TV) Loss(b *tvsample.Batch, threads int) (float64, error) {
+	if err := m.check(); err != nil {
+		return 0, err
+	}
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	s := m.backward(b, threads)
+	loss := 0.0
+	for _, l := range s.loss {
+		loss += l
+	}
+	return loss / float64(b.Rows), nil
+}
+
+// chunks runs f over [0, n) in threads contiguous parts, in parallel.
+func chunks(n, threads int, f func(lo, hi int)) {
+	var wg sync.WaitGroup
+	per := (n + threads - 1) / threads
+	for lo := 0; lo < n; lo += per {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			f(lo, hi)
+		}(lo, min(lo+per, n))
+	}
+	wg.Wait()
+}
+
+// backward computes every row's embedding, slot derivatives and pre-activation derivative.
+func (m *TV) backward(b *tvsample.Batch, threads int) *step {
+	R, T, D, q := b.Rows, b.Slots, m.Dim, b.Q
+	s := &step{u: make([]float32, R*D), gh: make([]float32, R*D), g: make([]float32, R*T), loss: make([]float64, R)}
+	scale := 2 / float32(R)
+	chunks(R, threads, func(lo, hi int) {
+		h := make([]float32, D)
+		gu := make([]float32, D)
+		for r := lo; r < hi; r++ {
+			// h = B + the known words' vectors; a = relu(h); u = a / sqrt(1 + |a|^2).
+			copy(h, m.B)
+			for _, w := range b.Regions[r*q : (r+1)*q] {
+				if w > 1 {
+					axpy(1, m.U[int(w)*D:int(w+1)*D], h)
+				}
+			}
+			u := s.u[r*D : (r+1)*D]
+			var sq float32
+			for i, x := range h {
+				if x > 0 {
+					u[i] = x
+					sq += x * x
+				}
+			}
+			n := float32(math.Sqrt(float64(1 + sq)))
+			for i := range u {
+				u[i] /= n
+			}
+			// Scores, the loss and its derivative by each score and by u.
+			clear(gu)
+			for k := r * T; k < (r+1)*T; k++ {
+				wt := b.Weights[k]
+				if wt == 0 {
+					continue
+				}
+				t := int(b.Targets[k])
+				d := dot(u, m.W[t*D:(t+1)*D]) + m.C[t] - b.Labels[k]
+				s.loss[r] += float64(wt * d * d)
+				g := scale * wt * d
+				s.g[k] = g
+				axpy(g, m.W[t*D:(t+1)*D], gu)
+			}
+			// Back through the normalisation (du/da = I/n - a a^T/n^3, with a = n u) and the ReLU.
+			au := dot(u, gu) // (a . gu) / n
+			gh := s.gh[r*D : (r+1)*D]
+			for i := range gh {
+				if h[i] > 0 {
+					gh[i] = (gu[i] - u[i]*au) / n
+				}
+			}
+		}
+	})
+	return s
+}
+
+// groups lists, for each id of [0, n), the positions of ids that hold it, in order: a counting
+// sort, so that each row's contributions are added in one fixed order.
+type groups struct {
+	start []int32 // [n+1]: positions of id i are at[start[i]:start[i+1]]
+	at    []int32
+}
+
+func group(ids []int32, n int, keep func(pos int) bool) groups {
+	gr := groups{start: make([]int32, n+1)}
+	for p, id := range ids {
+		if keep(p) {
+			gr.start[id+1]++
+		}
+	}
+	for i := range n {
+		gr.start[i+1] += gr.start[i]
+	}
+	gr.at = make([]int32, gr.start[n])
+	next := append([]int32(nil), gr.start[:n]...)
+	for p, id := range ids {
+		if keep(p) {
+			gr.at[next[id]] = int32(p)
+			next[id]++
+		}
+	}
+	return gr
+}
+
+// update applies the batch's gradients: each output row and each word vector the batch read
+// once, its contributions summed in position order; the bias of U over all rows.
+func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
+	D, T, q := m.Dim, b.Slots, b.Q
+	targets := group(b.Targets, 2*m.Vocab, func(k int) bool { return b.Weights[k] != 0 })
+	words := group(b.Regions, m.Vocab, func(p int) bool { return b.Regions[p] > 1 })
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // the output layer
+		defer wg.Done()
+		chunks(2*m.Vocab, threads, func(lo, hi int) {
+			grad := make([]float32, D)
+			for t := lo; t < hi; t++ {
+				slots := targets.at[targets.start[t]:targets.start[t+1]]
+				if len(slots) == 0 {
+					continue
+				}
+				clear(grad)
+				var gc float32
+				for _, k := range slots {
+					r := int(k) / T
+					axpy(s.g[k], s.u[r*D:(r+1)*D], grad)
+					gc += s.g[k]
+				}
+				axpy(-lr, grad, m.W[t*D:(t+1)*D])
+				m.C[t] -= lr * gc
+			}
+		})
+	}()
+	go func() { // the word vectors and their bias
+		defer wg.Done()
+		chunks(m.Vocab, threads, func(lo, hi int) {
+			grad := make([]float32, D)
+			for w := lo; w < hi; w++ {
+				at := words.at[words.start[w]:words.start[w+1]]
+				if len(at) == 0 {
+					continue
+				}
+				clear(grad)
+				for _, p := range at {
+					r := int(p) / q
+					axpy(1, s.gh[r*D:(r+1)*D], grad)
+				}
+				axpy(-lr, grad, m.U[w*D:(w+1)*D])
+			}
+		})
+	}()
+	grad := make([]float32, D)
+	for r := range b.Rows {
+		axpy(1, s.gh[r*D:(r+1)*D], grad)
+	}
+	wg.Wait()
+	axpy(-lr, grad, m.B)
+}
