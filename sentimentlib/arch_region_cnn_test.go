@@ -206,3 +206,59 @@ func TestRegionBadConfigsAreClearErrors(t *testing.T) {
 		{"dropout", "1", "dropout"},
 	})
 }
+
+// TestSparseRegionPretraining: the tv-embedding pretrained with region_pretraining.optimizer
+// sparse-sgd learns (the held-out region loss falls at every evaluation), resumes from an
+// interruption to the uninterrupted run's result, saves the tv-embedding alone, and a region
+// CNN fine-tunes from it.
+func TestSparseRegionPretraining(t *testing.T) {
+	ctx := context.Background()
+	cfg := tinyRegionPretraining(t)
+	cfg.RegionPretraining.Optimizer, cfg.LearningRate = "sparse-sgd", 2
+	full := t.TempDir()
+	want, err := Pretrain(ctx, cfg, full, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vals []float64
+	for _, m := range readValidation(t, full) {
+		vals = append(vals, m["held_out"].(map[string]any)["region_loss"].(float64))
+	}
+	if len(vals) != 3 || !(vals[2] < vals[1] && vals[1] < vals[0]) {
+		t.Errorf("held-out region loss at steps 10, 20, 30: %v, want it falling", vals)
+	}
+	dir := t.TempDir()
+	cctx, cancel := context.WithCancel(ctx)
+	if _, err := Pretrain(cctx, cfg, dir, &testkit.CancelAfter{Marker: "step 20/30", Cancel: cancel}); err == nil {
+		t.Fatal("the interrupted pretraining should report it")
+	}
+	got, err := Pretrain(ctx, cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HeldOut != want.HeldOut || got.Steps != 30 {
+		t.Errorf("resumed: %+v after %d steps, uninterrupted %+v", got.HeldOut, got.Steps, want.HeldOut)
+	}
+	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path := range tv {
+		if !strings.HasPrefix(path, "/model/tv/") {
+			t.Errorf("%s holds %s: the tv-embedding alone is wanted", EncoderCheckpoint, path)
+		}
+	}
+	c := tinyRegions(t)
+	if err := c.InitFrom(dir); err != nil {
+		t.Fatal(err)
+	}
+	c.Epochs = 1
+	if _, err := Train(ctx, c, t.TempDir(), nil); err != nil {
+		t.Errorf("fine-tuning from the sparse tv-embedding: %v", err)
+	}
+	bad := cfg
+	bad.RegionPretraining.Optimizer = "adagrad"
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "region_pretraining.optimizer") {
+		t.Errorf("an unknown optimizer: %v", err)
+	}
+}

@@ -257,7 +257,8 @@ func pretrainBatches(seqs, held [][]int32, opts batch.Options) (train, heldOut *
 type pretrainRun struct {
 	loop *trainloop.Run
 	eval *heldOut
-	seqs [][]int32 // the training pieces or reviews (results.json's sequences and tokens)
+	sync func() error // puts the weights of a trainer outside GoMLX into the store (nil: none)
+	seqs [][]int32    // the training pieces or reviews (results.json's sequences and tokens)
 	// keep reports the variables encoder.ckpt holds, which saved names in the last line.
 	keep  func(path string) bool
 	saved string
@@ -266,6 +267,14 @@ type pretrainRun struct {
 // finish runs the loop (resuming when asked), saves encoder.ckpt and writes results.json.
 func (r *pretrainRun) finish(ctx context.Context, cfg PretrainConfig, resuming bool, progress io.Writer) (*PretrainResults, error) {
 	r.loop.Evaluate = r.eval.evaluate
+	if r.sync != nil {
+		r.loop.Evaluate = func(st *rundir.State, epochDone bool) (bool, error) {
+			if err := r.sync(); err != nil {
+				return false, err
+			}
+			return r.eval.evaluate(st, epochDone)
+		}
+	}
 	var st rundir.State
 	if err := r.loop.Train(ctx, &st, resuming, nil); err != nil {
 		return nil, err

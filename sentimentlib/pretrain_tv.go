@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -17,6 +18,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/optim"
+	"github.com/sentiment-go/sentiment/sentimentlib/sparse"
 	"github.com/sentiment-go/sentiment/sentimentlib/tvsample"
 	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
@@ -31,7 +33,14 @@ type RegionPretraining struct {
 	Regions        int     `json:"regions"`
 	Negatives      int     `json:"negatives"`
 	NegativeWeight float64 `json:"negative_weight"`
+	// Optimizer is "" (AdamW on the GoMLX graph, updating the whole tables at every step) or
+	// "sparse-sgd": minibatch SGD over only the rows a batch reads (package sparse), on the same
+	// loss, with learning_rate's own scale (SGD's step is the gradient times it).
+	Optimizer string `json:"optimizer,omitempty"`
 }
+
+// sparseSGD is RegionPretraining.Optimizer's sparse choice.
+const sparseSGD = "sparse-sgd"
 
 // tvPretraining is the name of the tv-embedding's pretraining (PretrainConfig's architecture).
 const tvPretraining = "regions"
@@ -64,8 +73,12 @@ func validateTV(c PretrainConfig) error {
 		return fmt.Errorf("pretrain config: region_pretraining %+v: regions >= 1, negatives and negative_weight >= 0", s)
 	case c.BatchSize < 1 || c.Steps < 1 || c.HeldOut < 1 || c.EvalEverySteps < 0:
 		return fmt.Errorf("pretrain config: batch_size %d, steps %d and held_out %d must be >= 1", c.BatchSize, c.Steps, c.HeldOut)
-	case c.LearningRate <= 0 || c.LearningRate > 1:
+	case s.Optimizer != "" && s.Optimizer != sparseSGD:
+		return fmt.Errorf("pretrain config: region_pretraining.optimizer %q: want %q or leave it out (AdamW)", s.Optimizer, sparseSGD)
+	case s.Optimizer == "" && (c.LearningRate <= 0 || c.LearningRate > 1):
 		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case s.Optimizer == sparseSGD && (c.LearningRate <= 0 || c.LearningRate > 10_000):
+		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 10000] for sparse-sgd", c.LearningRate)
 	}
 	return nil
 }
@@ -105,12 +118,22 @@ func pretrainTV(ctx context.Context, cfg PretrainConfig, outDir string, resuming
 	lossFn := func(labels, predictions []*Node) *Node {
 		return loss.RegionTargets(predictions[0], labels[0], labels[1])
 	}
-	trainer := train.NewTrainer(backend, store, modelFn, lossFn, optim.New(store, cfg.ClipNorm, nil), nil, nil)
-	run := &trainloop.Run{Name: "pretrain", Dir: outDir, Store: store, Trainer: trainer, Batches: trainDS, Steps: cfg.Steps,
-		EvalEvery: cfg.EvalEverySteps, LossName: "region loss", Progress: progress,
-		Make: func(p batch.Planned, step int) train.Batch {
-			return sampler.Batch(rand.New(rand.NewPCG(cfg.Seed, uint64(step)+1)), trainDS.Tokens(p), cfg.BatchSize).Train()
-		}}
+	draw := func(p batch.Planned, step int) *tvsample.Batch {
+		return sampler.Batch(rand.New(rand.NewPCG(cfg.Seed, uint64(step)+1)), trainDS.Tokens(p), cfg.BatchSize)
+	}
+	run := &trainloop.Run{Name: "pretrain", Dir: outDir, Store: store, Batches: trainDS, Steps: cfg.Steps,
+		EvalEvery: cfg.EvalEverySteps, LossName: "region loss", Progress: progress}
+	var sync func() error
+	if r.Optimizer == sparseSGD {
+		var sp *sparseTV
+		if sp, err = newSparseTV(cfg, store, vocab.VocabSize()); err != nil {
+			return nil, err
+		}
+		run.Step, sync = func(p batch.Planned, step int) (float64, error) { return sp.step(draw(p, step), step) }, sp.sync
+	} else {
+		run.Trainer = train.NewTrainer(backend, store, modelFn, lossFn, optim.New(store, cfg.ClipNorm, nil), nil, nil)
+		run.Make = func(p batch.Planned, step int) train.Batch { return draw(p, step).Train() }
+	}
 	eval := &heldOut{run: run, backend: backend, progress: progress,
 		batches: func() (out [][]*tensors.Tensor) {
 			for i, planned := range heldDS.Plan(0) {
@@ -129,7 +152,7 @@ func pretrainTV(ctx context.Context, cfg PretrainConfig, outDir string, resuming
 			m := MLMMetrics{RegionLoss: sums[0] / max(sums[1], 1)}
 			return m, fmt.Sprintf("region loss %.4f", m.RegionLoss)
 		}}
-	return (&pretrainRun{loop: run, eval: eval, seqs: docs, keep: isTVVariable, saved: "tv-embedding"}).finish(ctx, cfg, resuming, progress)
+	return (&pretrainRun{loop: run, eval: eval, sync: sync, seqs: docs, keep: isTVVariable, saved: "tv-embedding"}).finish(ctx, cfg, resuming, progress)
 }
 
 // regionData reads the pretraining text (the training split and the unlabeled reviews, the
@@ -147,4 +170,71 @@ func regionData(ctx context.Context, cfg PretrainConfig, outDir string, resuming
 	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled); held out: %d unlabeled reviews; %d words\n",
 		len(texts), len(heldOut), vocab.Len())
 	return vocab, docs, held, nil
+}
+
+// sparseTV trains the tv-embedding with package sparse: its tables are the store's variables,
+// read from the store at the first step (fresh, or as a resume restored them) and written back
+// before each evaluation and checkpoint.
+type sparseTV struct {
+	cfg   PretrainConfig
+	store *model.Store
+	vocab int
+	tv    *sparse.TV
+}
+
+// tvPaths are the variables of model.RegionEmbedding, in sparse.TV's order U, B, W, C.
+var tvPaths = []string{"/model/" + smodel.TVScope + "/embeddings/embeddings", "/model/" + smodel.TVScope + "/bias",
+	"/model/" + smodel.TVOutputScope + "/weights", "/model/" + smodel.TVOutputScope + "/bias"}
+
+// newSparseTV creates the tables in the store as model.RegionEmbedding initialises them (the
+// vectors normal with deviation 0.01, seeded by the run's seed; the biases zero).
+func newSparseTV(cfg PretrainConfig, store *model.Store, vocab int) (*sparseTV, error) {
+	dim := cfg.Regions.TVDim
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e5a))
+	normal := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 0.01)
+		}
+		return x
+	}
+	for i, t := range []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(normal(vocab*dim), vocab, dim), tensors.FromFlatDataAndDimensions(make([]float32, dim), dim),
+		tensors.FromFlatDataAndDimensions(normal(2*vocab*dim), 2*vocab, dim), tensors.FromFlatDataAndDimensions(make([]float32, 2*vocab), 2*vocab),
+	} {
+		if _, err := store.CreateVariable(tvPaths[i], t); err != nil {
+			return nil, fmt.Errorf("pretrain: %w", err)
+		}
+	}
+	return &sparseTV{cfg: cfg, store: store, vocab: vocab}, nil
+}
+
+// step takes the sparse SGD step of the batch at the learning rate of the schedule (linear
+// warmup, then cosine decay to a hundredth, like the graph's: optim.Schedule).
+func (s *sparseTV) step(b *tvsample.Batch, step int) (float64, error) {
+	if s.tv == nil {
+		s.tv = &sparse.TV{Vocab: s.vocab, Dim: s.cfg.Regions.TVDim}
+		for i, dst := range []*[]float32{&s.tv.U, &s.tv.B, &s.tv.W, &s.tv.C} {
+			t, err := s.store.GetVariable(tvPaths[i]).Value()
+			if err != nil {
+				return 0, err
+			}
+			*dst = tensors.MustCopyFlatData[float32](t)
+		}
+	}
+	return s.tv.Step(b, float32(optim.Schedule(s.cfg.LearningRate, s.cfg.WarmupSteps, s.cfg.Steps, step)), 0)
+}
+
+// sync writes the tables back into the store.
+func (s *sparseTV) sync() error {
+	if s.tv == nil {
+		return nil
+	}
+	for i, x := range [][]float32{s.tv.U, s.tv.B, s.tv.W, s.tv.C} {
+		v := s.store.GetVariable(tvPaths[i])
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(x), v.Shape().Dimensions...)); err != nil {
+			return fmt.Errorf("pretrain: %w", err)
+		}
+	}
+	return nil
 }

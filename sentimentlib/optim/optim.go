@@ -33,6 +33,18 @@ func (s Settings) Params() map[string]any {
 	}
 }
 
+// Schedule is the learning rate at step (the steps taken before it) of the schedule
+// AddSchedule puts in a graph, for trainers outside GoMLX: linear warmup over warmup steps,
+// then cosine decay to a hundredth of lr at total steps.
+func Schedule(lr float64, warmup, total, step int) float64 {
+	if step < warmup {
+		return lr * float64(step+1) / float64(warmup)
+	}
+	p := min(1, float64(step-warmup)/float64(max(1, total-warmup)))
+	low := lr / 100
+	return low + (lr-low)*0.5*(1+math.Cos(math.Pi*p))
+}
+
 // AddSchedule adds the learning-rate schedule (linear warmup, then cosine decay; its settings
 // are the store's params, see Settings.Params) to a training graph.
 func AddSchedule(scope *model.Scope, g *Graph, dtype dtypes.DType) {

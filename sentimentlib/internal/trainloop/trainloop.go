@@ -26,10 +26,15 @@ import (
 
 // Run describes one run's loop. Name, Dir, Store, Trainer, Batches and Steps are required.
 type Run struct {
-	Name    string // "train" or "pretrain": the command, in messages
-	Dir     string // the run directory
-	Store   *model.Store
+	Name  string // "train" or "pretrain": the command, in messages
+	Dir   string // the run directory
+	Store *model.Store
+	// Trainer takes the steps through GoMLX's train.Loop; or, when Trainer is nil, Step takes
+	// each one itself (a trainer outside GoMLX's graphs, such as package sparse) and returns
+	// its loss. Step's weights must be in Store whenever Evaluate runs (it runs before every
+	// checkpoint).
 	Trainer *train.Trainer
+	Step    func(p batch.Planned, step int) (loss float64, err error)
 	// Batches are the training batches; Make builds the batch of a planned one at a step (the
 	// number of steps already taken), Batches.Make when nil.
 	Batches *batch.Dataset
@@ -107,9 +112,7 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 	}
 	saved := st.Step // the step of the last checkpoint: Loop starts from it (or from nothing, 0)
 	start := time.Now().Add(-time.Duration(st.Seconds * float64(time.Second)))
-	loop := train.NewLoop(r.Trainer)
-	loop.OnStep(r.Name, 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
-		loss := float64(tensors.MustCopyFlatData[float32](metrics[0])[0])
+	after := func(loss float64) error {
 		st.Step++
 		st.Epoch, st.BatchInEpoch = r.Batches.Epoch(), r.Batches.Position()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -140,8 +143,16 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 			return errStop
 		}
 		return nil
-	})
-	_, err = loop.RunSteps(&steps{r: r, ctx: ctx, st: st}, r.Steps-st.Step)
+	}
+	if r.Trainer != nil {
+		loop := train.NewLoop(r.Trainer)
+		loop.OnStep(r.Name, 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
+			return after(float64(tensors.MustCopyFlatData[float32](metrics[0])[0]))
+		})
+		_, err = loop.RunSteps(&steps{r: r, ctx: ctx, st: st}, r.Steps-st.Step)
+	} else {
+		err = r.ownSteps(ctx, st, after)
+	}
 	st.Seconds = time.Since(start).Seconds()
 	var h hookError
 	switch {
@@ -153,6 +164,26 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 		return h.error
 	case err != nil:
 		return fmt.Errorf("%s: step %d: %w", r.Name, st.Step+1, err)
+	}
+	return nil
+}
+
+// ownSteps takes the steps with r.Step, each followed by after, epoch after epoch, until
+// r.Steps, an error or the end of ctx.
+func (r *Run) ownSteps(ctx context.Context, st *rundir.State, after func(loss float64) error) error {
+	for st.Step < r.Steps {
+		for p := range r.Batches.IterPlanned() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			loss, err := r.Step(p, st.Step)
+			if err != nil {
+				return err
+			}
+			if err := after(loss); err != nil || st.Step >= r.Steps {
+				return err
+			}
+		}
 	}
 	return nil
 }
