@@ -1,13 +1,22 @@
 package sentimentlib
 
-import smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+import (
+	"fmt"
+
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
+)
 
 // The fastText-style bag (model.BagOfNgrams): unigram and hashed bigram embeddings of the
 // WordPiece tokens, averaged, then linear.
 func init() {
 	register(&architecture{
 		name: "ngrams", graph: smodel.BagOfNgramsAttributions, features: tokenizerFeatures,
-		validate: func(c Config) error { return validateTokenModel(c, false) },
+		validate: func(c Config) error {
+			if c.NgramBuckets < 1 || c.NgramBuckets > 1<<26 {
+				return fmt.Errorf("config: ngram_buckets %d out of range [1, %d] (the hashed bigram table's rows)", c.NgramBuckets, 1<<26)
+			}
+			return validateTokenModel(c, false)
+		},
 		quick:    quickTokenModel,
 		explains: "Integrated Gradients on the token embeddings",
 	}, map[string]Config{

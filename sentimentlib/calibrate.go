@@ -36,7 +36,7 @@ func ReadCalibration(dir string) (*Calibration, error) {
 // Calibrate fits the temperature of the model in dir on its validation split and writes
 // calibration.json (atomically), which Load then applies. cacheDir overrides the data cache.
 func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) {
-	p, err := Load(dir)
+	p, err := load(dir, false) // the calibration it replaces may be damaged or half-written
 	if err != nil {
 		return nil, err
 	}
@@ -69,17 +69,5 @@ func Calibrate(ctx context.Context, dir, cacheDir string) (*Calibration, error) 
 }
 
 // recordCalibration adds calibration.json, as written now, to the manifest of a run that has
-// one (a run written before manifests stays without).
-func recordCalibration(dir string) error {
-	m, ok, err := rundir.ReadManifest(dir)
-	if err != nil || !ok {
-		return err
-	}
-	var names []string
-	for _, e := range m.Files {
-		if e.Name != CalibrationFile {
-			names = append(names, e.Name)
-		}
-	}
-	return rundir.WriteManifest(dir, append(names, CalibrationFile)...)
-}
+// one, the other entries kept as they were (a run written before manifests stays without).
+func recordCalibration(dir string) error { return rundir.RecordFile(dir, CalibrationFile) }

@@ -25,14 +25,12 @@ import (
 // and SHA-256), and refuses a file that changed since the run wrote it; a run written before
 // manifests loads unverified (Predictor.Verified). It refuses a directory whose files do not
 // fit each other or whose weights are not all finite, with an error that names the file.
-func Load(dir string) (*Predictor, error) {
-	m, verified, err := rundir.ReadManifest(dir)
-	if err == nil && verified {
-		err = m.Verify(dir)
-	}
-	if err == nil && verified && !m.Lists(CalibrationFile) && rundir.Exists(filepath.Join(dir, CalibrationFile)) {
-		err = fmt.Errorf("%s is not recorded in %s: this run's calibrate did not write it (or was interrupted): rerun `sentiment calibrate --model %s`, or remove it", filepath.Join(dir, CalibrationFile), rundir.ManifestFile, dir)
-	}
+func Load(dir string) (*Predictor, error) { return load(dir, true) }
+
+// load is Load; without calibrated it leaves calibration.json aside (temperature 1), as
+// Calibrate, which replaces it, wants.
+func load(dir string, calibrated bool) (*Predictor, error) {
+	verified, calibrated, err := verifyRun(dir, calibrated)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
@@ -63,9 +61,9 @@ func Load(dir string) (*Predictor, error) {
 			return nil, err
 		}
 	}
-	if c, err := ReadCalibration(dir); err == nil {
+	if c, err := ReadCalibration(dir); err == nil && calibrated {
 		p.temperature = c.Temperature
-	} else if !os.IsNotExist(errors.Unwrap(err)) {
+	} else if calibrated && !os.IsNotExist(errors.Unwrap(err)) {
 		return nil, err
 	}
 	var res struct {
@@ -75,6 +73,36 @@ func Load(dir string) (*Predictor, error) {
 		p.cacheDir = res.CacheDir
 	}
 	return p, p.check(dir)
+}
+
+// verifyRun checks dir's files against its manifest, when it has one (verified): every file
+// it records, which must include config.json and best.ckpt, unchanged. A calibration.json is
+// used (calibrated) only when asked, and, in a verified run, only as recorded; a recorded one
+// that was removed leaves the model uncalibrated.
+func verifyRun(dir string, calibrate bool) (verified, calibrated bool, err error) {
+	m, verified, err := rundir.ReadManifest(dir)
+	if err != nil || !verified {
+		return false, calibrate, err
+	}
+	for _, name := range []string{ConfigFile, BestCheckpoint} {
+		if !m.Lists(name) {
+			return true, false, fmt.Errorf("%s does not record %s: it was not written by this program; restore the run directory, or retrain", filepath.Join(dir, rundir.ManifestFile), name)
+		}
+	}
+	if err := m.Verify(dir, CalibrationFile); err != nil {
+		return true, false, err
+	}
+	calPath := filepath.Join(dir, CalibrationFile)
+	switch {
+	case !calibrate || !rundir.Exists(calPath):
+		return true, false, nil
+	case !m.Lists(CalibrationFile):
+		return true, false, fmt.Errorf("%s is not recorded in %s: this run's calibrate did not write it (or was interrupted): rerun `sentiment calibrate --model %s`, or remove it", calPath, rundir.ManifestFile, dir)
+	}
+	if err := m.VerifyFile(dir, CalibrationFile); err != nil {
+		return true, false, fmt.Errorf("%w (or rerun `sentiment calibrate --model %s`, which writes it anew)", err, dir)
+	}
+	return true, true, nil
 }
 
 // readConfig reads dir's config.json strictly: a field this version does not know is refused,

@@ -106,6 +106,7 @@ func TestLoadVerifiesTheManifest(t *testing.T) {
 		{"one byte of the weights", BestCheckpoint, func(d string) { flipByte(t, filepath.Join(d, BestCheckpoint)) }},
 		{"the features removed", TokenizerFile, func(d string) { os.Remove(filepath.Join(d, TokenizerFile)) }},
 		{"a tokenizer.json with one more space", TokenizerFile, func(d string) { appendTo(t, filepath.Join(d, TokenizerFile), " ") }},
+		{"logits.json edited", LogitsFile, func(d string) { appendTo(t, filepath.Join(d, LogitsFile), " ") }},
 		{"a calibration nobody recorded", CalibrationFile, func(d string) {
 			rundir.WriteJSON(filepath.Join(d, CalibrationFile), Calibration{Temperature: 0.01, FittedOn: "validation"})
 		}},
@@ -123,6 +124,22 @@ func TestLoadVerifiesTheManifest(t *testing.T) {
 	}
 	if p, err := Load(d); err != nil || !p.Verified() || p.Temperature() == 1 {
 		t.Errorf("after calibrate: %v (verified %v)", err, err == nil && p.Verified())
+	}
+	// A calibrate killed between its two writes: Load says to rerun it, and the rerun works.
+	rundir.WriteJSON(filepath.Join(d, CalibrationFile), Calibration{Temperature: 3, FittedOn: "validation"})
+	if _, err := Load(d); err == nil || !strings.Contains(err.Error(), "rerun `sentiment calibrate") {
+		t.Errorf("a calibration written after the manifest: %v", err)
+	}
+	if _, err := Calibrate(context.Background(), d, ""); err != nil {
+		t.Errorf("calibrate again after an interrupted one: %v", err)
+	}
+	if p, err := Load(d); err != nil || !p.Verified() || p.Temperature() == 3 {
+		t.Errorf("after calibrating again: %v", err)
+	}
+	// The recorded calibration removed: the model loads uncalibrated.
+	os.Remove(filepath.Join(d, CalibrationFile))
+	if p, err := Load(d); err != nil || p.Temperature() != 1 {
+		t.Errorf("the calibration removed: %v", err)
 	}
 	d = copyDir(t, dir)
 	os.Remove(filepath.Join(d, rundir.ManifestFile))

@@ -35,7 +35,9 @@ type RegionPretraining struct {
 	NegativeWeight float64 `json:"negative_weight"`
 	// Optimizer is "" (AdamW on the GoMLX graph, updating the whole tables at every step) or
 	// "sparse-sgd": minibatch SGD over only the rows a batch reads (package sparse), on the same
-	// loss, with learning_rate's own scale (SGD's step is the gradient times it).
+	// loss, with learning_rate's own scale (SGD's step is the gradient times it). sparse-sgd
+	// clips nothing (clip_norm does not apply to it) and has no weight decay (weight_decay must
+	// be 0).
 	Optimizer string `json:"optimizer,omitempty"`
 }
 
@@ -77,6 +79,8 @@ func validateTV(c PretrainConfig) error {
 		return fmt.Errorf("pretrain config: region_pretraining.optimizer %q: want %q or leave it out (AdamW)", s.Optimizer, sparseSGD)
 	case s.Optimizer == "" && (c.LearningRate <= 0 || c.LearningRate > 1):
 		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case s.Optimizer == sparseSGD && c.WeightDecay != 0:
+		return fmt.Errorf("pretrain config: weight_decay %g: sparse-sgd has no weight decay (set it to 0)", c.WeightDecay)
 	case s.Optimizer == sparseSGD && (c.LearningRate <= 0 || c.LearningRate > 10_000):
 		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 10000] for sparse-sgd", c.LearningRate)
 	}

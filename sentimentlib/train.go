@@ -243,7 +243,7 @@ func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, 
 	} else if err := rundir.WriteFileAtomic(filepath.Join(outDir, LogitsFile), b); err != nil {
 		return err
 	}
-	if err := rundir.WriteManifest(outDir, ConfigFile, res.Config.arch().features.file, BestCheckpoint); err != nil {
+	if err := rundir.WriteManifest(outDir, ConfigFile, res.Config.arch().features.file, BestCheckpoint, LogitsFile); err != nil {
 		return err
 	}
 	if res.Config.NoTest {

@@ -161,6 +161,9 @@ func checkSavedPredictions(t *testing.T, dir string) {
 		if err := rundir.WriteJSON(filepath.Join(dir, LogitsFile), l); err != nil {
 			t.Fatal(err)
 		}
+		if err := rundir.RecordFile(dir, LogitsFile); err != nil { // as if the run had written it
+			t.Fatal(err)
+		}
 		at := ckpt.ModTime().Add(offset)
 		if err := os.Chtimes(filepath.Join(dir, LogitsFile), at, at); err != nil {
 			t.Fatal(err)
@@ -211,7 +214,10 @@ func checkCalibrate(t *testing.T, dir string) {
 	if err := os.WriteFile(filepath.Join(dir, CalibrationFile), []byte(`{"temperature": -1}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), CalibrationFile) {
+	if err := recordCalibration(dir); err != nil { // recorded, so that the temperature check is what refuses it
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), CalibrationFile) || !strings.Contains(err.Error(), "temperature") {
 		t.Errorf("negative temperature: error %v", err)
 	}
 }

@@ -59,6 +59,7 @@ func TestErrorsAreMessagesNotPanics(t *testing.T) {
 	// Every flag checked before any work (these once were ignored, or failed an hour later).
 	for _, c := range []struct{ args, mention string }{
 		{"train --epochs -3", "--epochs -3"},
+		{"train --epochs 0", "--epochs 0"},
 		{"pretrain --steps -1", "--steps -1"},
 		{"train --set max_len=1e9", "max_len"},
 		{"train --set batch_size=100000000", "batch_size"},

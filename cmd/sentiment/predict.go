@@ -14,8 +14,9 @@ import (
 
 // cmdPredict runs `sentiment predict`: the label and probability of each review text, given as
 // arguments or, with -, one per line of stdin (blank lines skipped). A review with nothing to
-// judge is reported (on stderr, and as an error line with --json) without losing the others,
-// and makes the exit status non-zero; Ctrl-C or SIGTERM stops it, even while stdin waits.
+// judge is reported (on stderr, and in its place on stdout: an "error" line, a JSON line with
+// an error field with --json) without losing the others, and makes the exit status non-zero;
+// Ctrl-C or SIGTERM stops it, even while stdin waits.
 func cmdPredict(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", stderr)
 	dir := modelFlag(fs)
@@ -54,6 +55,8 @@ func cmdPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			if *asJSON {
 				b, _ := json.Marshal(map[string]any{"text": r.text, "error": bad[badAt]})
 				fmt.Fprintln(stdout, string(b))
+			} else { // a line of its own, so that the output keeps the input's lines in step
+				fmt.Fprintf(stdout, "%-8s %s  %s\n", "error", "(no readable words)", truncate(r.text, 70))
 			}
 			badAt++
 			continue

@@ -21,6 +21,7 @@ type runFlags struct {
 	quick              bool
 	length             int
 	lengthFlag         string // "epochs" or "steps"
+	fs                 *flag.FlagSet
 	sets               setFlag
 }
 
@@ -40,7 +41,7 @@ func (r *runFlags) register(fs *flag.FlagSet, h runHelp) {
 	fs.Uint64Var(&r.seed, "seed", 1, "seed of "+h.seed)
 	fs.BoolVar(&r.quick, "quick", false, h.quick+": about a minute on 2 cores (tests, CI)")
 	fs.StringVar(&r.cache, "hf-cache", "", cacheHelp)
-	r.lengthFlag = h.length
+	r.lengthFlag, r.fs = h.length, fs
 	fs.IntVar(&r.length, h.length, 0, "override the preset's number of "+h.length)
 	fs.Var(&r.sets, "set", "override a config field by its config.json name, e.g. "+h.set+" (repeatable)")
 }
@@ -51,7 +52,9 @@ func (r *runFlags) register(fs *flag.FlagSet, h runHelp) {
 // --out, if not given, becomes its default.
 func (r *runFlags) apply(cfg settable, run *sentimentlib.RunConfig, data *sentimentlib.DataConfig, length *int) error {
 	run.Seed, data.CacheDir = r.seed, r.cache
-	if r.length < 0 {
+	given := false
+	r.fs.Visit(func(f *flag.Flag) { given = given || f.Name == r.lengthFlag })
+	if given && r.length < 1 {
 		return fmt.Errorf("--%s %d: want at least 1 (or leave it out for the preset's)", r.lengthFlag, r.length)
 	}
 	if r.length > 0 {

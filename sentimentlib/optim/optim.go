@@ -33,9 +33,10 @@ func (s Settings) Params() map[string]any {
 	}
 }
 
-// Schedule is the learning rate at step (the steps taken before it) of the schedule
-// AddSchedule puts in a graph, for trainers outside GoMLX: linear warmup over warmup steps,
-// then cosine decay to a hundredth of lr at total steps.
+// Schedule is a learning rate at step (the steps taken before it) for trainers outside GoMLX,
+// shaped like the schedule AddSchedule puts in a graph: linear warmup over warmup steps (from
+// lr/warmup; the graph's starts from a hundredth of lr), then cosine decay to a hundredth of lr
+// at total steps.
 func Schedule(lr float64, warmup, total, step int) float64 {
 	if step < warmup {
 		return lr * float64(step+1) / float64(warmup)

@@ -85,6 +85,16 @@ func TestLoadLastRefusesAnUnreadableCheckpoint(t *testing.T) {
 	if st, ok, err := LoadLast(model.NewStore(), dir); !ok || err != nil || st.Step != 7 {
 		t.Fatalf("intact last.ckpt: step %d, %v, %v", st.Step, ok, err)
 	}
+	// A last.ckpt without the run's position, and no state.json to give it.
+	if err := SaveCheckpointFiltered(store, path, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := LoadLast(model.NewStore(), dir); ok || err == nil || !strings.Contains(err.Error(), "no training position") {
+		t.Errorf("last.ckpt without its position: resume %v, %v", ok, err)
+	}
+	if err := SaveCheckpointFiltered(store, path, nil, &State{Step: 7}); err != nil {
+		t.Fatal(err)
+	}
 	b, _ := os.ReadFile(path)
 	if err := os.WriteFile(path, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)

@@ -19,9 +19,14 @@ const LockFile = ".lock"
 // returns the function that releases it.
 func lock(dir string) (unlock func(), err error) {
 	path := filepath.Join(dir, LockFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// Never through a symlink: a run directory from elsewhere could point .lock at any file.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("cannot lock %s: %w", dir, err)
+		return nil, fmt.Errorf("cannot lock %s (%s must be a plain file): %w", dir, path, err)
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock %s: %s is not a regular file", dir, path)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder, _ := os.ReadFile(path)

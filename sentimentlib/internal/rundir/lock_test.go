@@ -70,3 +70,22 @@ func TestRunLeavesADanglingSymlink(t *testing.T) {
 		t.Errorf("the symlink is gone: %v", err)
 	}
 }
+
+// TestLockNeverFollowsASymlink: a .lock that is a symlink (a run directory from elsewhere) is
+// refused, and the file it points at is left as it was (it used to be truncated).
+func TestLockNeverFollowsASymlink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "bashrc")
+	if err := os.WriteFile(victim, []byte("keep me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, LockFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(okConfig{}, dir, "train", nil, func(bool) (*struct{}, error) { return &struct{}{}, nil }); err == nil {
+		t.Error("a .lock symlink: no error")
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me\n" {
+		t.Errorf("the symlink's target now holds %q", b)
+	}
+}

@@ -93,19 +93,57 @@ func (m Manifest) Lists(name string) bool {
 	return slices.ContainsFunc(m.Files, func(e ManifestEntry) bool { return e.Name == name })
 }
 
-// Verify checks every file the manifest records against dir: it must be there, a regular
-// file, of the recorded size and SHA-256. The error names the first file that is not, and
-// what to do.
-func (m Manifest) Verify(dir string) error {
+// Verify checks every file the manifest records, but those named in except, against dir: it
+// must be there, a regular file, of the recorded size and SHA-256. The error names the first
+// file that is not, and what to do.
+func (m Manifest) Verify(dir string, except ...string) error {
 	for _, want := range m.Files {
-		path := filepath.Join(dir, want.Name)
-		got, err := digest(path)
-		switch {
-		case err != nil:
-			return fmt.Errorf("%s is recorded in %s but cannot be read (%v): restore the run directory, or retrain", path, ManifestFile, err)
-		case got.Size != want.Size || got.SHA256 != want.SHA256:
-			return fmt.Errorf("%s changed since the run wrote it (%d bytes, SHA-256 %.12s…; %s records %d bytes, %.12s…): it was edited, damaged or copied from another run; restore the run directory, or retrain", path, got.Size, got.SHA256, ManifestFile, want.Size, want.SHA256)
+		if slices.Contains(except, want.Name) {
+			continue
+		}
+		if err := want.verify(dir); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// VerifyFile checks the one recorded file name as Verify does.
+func (m Manifest) VerifyFile(dir, name string) error {
+	for _, want := range m.Files {
+		if want.Name == name {
+			return want.verify(dir)
+		}
+	}
+	return fmt.Errorf("%s does not record %s", filepath.Join(dir, ManifestFile), name)
+}
+
+// verify checks the file of dir the entry records.
+func (want ManifestEntry) verify(dir string) error {
+	path := filepath.Join(dir, want.Name)
+	got, err := digest(path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s is recorded in %s but cannot be read (%v): restore the run directory, or retrain", path, ManifestFile, err)
+	case got.Size != want.Size || got.SHA256 != want.SHA256:
+		return fmt.Errorf("%s changed since the run wrote it (%d bytes, SHA-256 %.12s…; %s records %d bytes, %.12s…): it was edited, damaged or copied from another run; restore the run directory, or retrain", path, got.Size, got.SHA256, ManifestFile, want.Size, want.SHA256)
+	}
+	return nil
+}
+
+// RecordFile records dir's file name, as it is now, in the run's manifest, keeping every
+// other entry as it was (the others are not read again, so a file changed since is not
+// blessed); a run without a manifest stays without.
+func RecordFile(dir, name string) error {
+	m, ok, err := ReadManifest(dir)
+	if err != nil || !ok {
+		return err
+	}
+	e, err := digest(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	m.Files = slices.DeleteFunc(m.Files, func(x ManifestEntry) bool { return x.Name == name })
+	m.Files = append(m.Files, e)
+	return WriteJSON(filepath.Join(dir, ManifestFile), m)
 }

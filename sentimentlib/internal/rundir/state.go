@@ -145,7 +145,10 @@ func LoadLast(store *model.Store, dir string) (State, bool, error) {
 		return State{}, false, fmt.Errorf("%w; the run in %s cannot resume from it: to start it again from scratch on purpose, delete %s (or write into another --out)", err, dir, dir)
 	}
 	var st State
-	if ReadJSON(filepath.Join(dir, StateFile), &st) != nil {
+	if serr := ReadJSON(filepath.Join(dir, StateFile), &st); serr != nil {
+		if err == nil { // a last.ckpt without its position, and no state.json to give it
+			return st, false, fmt.Errorf("%s holds no training position and %s cannot be read (%v): the run in %s cannot resume; to start it again from scratch on purpose, delete %s", path, StateFile, serr, dir, dir)
+		}
 		return st, false, nil
 	}
 	_, err = LoadCheckpoint(store, path)
