@@ -94,18 +94,7 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 	if want.HeldOut.RegionLoss <= 0 || len(readValidationLines(t, full)) != 3 {
 		t.Fatalf("results %+v", want)
 	}
-	dir := t.TempDir()
-	cctx, cancel := context.WithCancel(ctx)
-	if _, err := Pretrain(cctx, cfg, dir, &testkit.CancelAfter{Marker: "step 20/30", Cancel: cancel}); err == nil {
-		t.Fatal("the interrupted pretraining should report it")
-	}
-	got, err := Pretrain(ctx, cfg, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.HeldOut != want.HeldOut || got.Steps != want.Steps {
-		t.Errorf("resumed pretraining %+v, uninterrupted %+v", got.HeldOut, want.HeldOut)
-	}
+	dir := interruptedPretraining(t, cfg, want)
 	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +196,25 @@ func TestRegionBadConfigsAreClearErrors(t *testing.T) {
 	})
 }
 
+// interruptedPretraining runs cfg's pretraining, cancels it at step 20 of 30, reruns it to
+// resume, checks that it ends with want's held-out metrics and steps, and returns its directory.
+func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResults) string {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := Pretrain(ctx, cfg, dir, &testkit.CancelAfter{Marker: "step 20/30", Cancel: cancel}); err == nil {
+		t.Fatal("the interrupted pretraining should report it")
+	}
+	got, err := Pretrain(context.Background(), cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HeldOut != want.HeldOut || got.Steps != want.Steps || got.Steps != 30 {
+		t.Errorf("resumed pretraining %+v after %d steps, uninterrupted %+v after %d", got.HeldOut, got.Steps, want.HeldOut, want.Steps)
+	}
+	return dir
+}
+
 // TestSparseRegionPretraining: the tv-embedding pretrained with region_pretraining.optimizer
 // sparse-sgd learns (the held-out region loss falls at every evaluation), resumes from an
 // interruption to the uninterrupted run's result, saves the tv-embedding alone, and a region
@@ -227,18 +235,7 @@ func TestSparseRegionPretraining(t *testing.T) {
 	if len(vals) != 3 || !(vals[2] < vals[1] && vals[1] < vals[0]) {
 		t.Errorf("held-out region loss at steps 10, 20, 30: %v, want it falling", vals)
 	}
-	dir := t.TempDir()
-	cctx, cancel := context.WithCancel(ctx)
-	if _, err := Pretrain(cctx, cfg, dir, &testkit.CancelAfter{Marker: "step 20/30", Cancel: cancel}); err == nil {
-		t.Fatal("the interrupted pretraining should report it")
-	}
-	got, err := Pretrain(ctx, cfg, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.HeldOut != want.HeldOut || got.Steps != 30 {
-		t.Errorf("resumed: %+v after %d steps, uninterrupted %+v", got.HeldOut, got.Steps, want.HeldOut)
-	}
+	dir := interruptedPretraining(t, cfg, want)
 	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
 	if err != nil {
 		t.Fatal(err)
