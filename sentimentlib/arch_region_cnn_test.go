@@ -94,16 +94,7 @@ func TestRegionPretrainingAndInit(t *testing.T) {
 	if want.HeldOut.RegionLoss <= 0 || len(readValidationLines(t, full)) != 3 {
 		t.Fatalf("results %+v", want)
 	}
-	dir := interruptedPretraining(t, cfg, want)
-	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path := range tv {
-		if !strings.HasPrefix(path, "/model/tv/") {
-			t.Errorf("%s holds %s: the tv-embedding alone is wanted", EncoderCheckpoint, path)
-		}
-	}
+	dir, tv := interruptedPretraining(t, cfg, want)
 	// The vocabulary came from the training split: a word planted in validation and test only
 	// is not in it (the fixture's own words decide the rest).
 	v, err := words.Load(filepath.Join(dir, WordsFile))
@@ -196,9 +187,11 @@ func TestRegionBadConfigsAreClearErrors(t *testing.T) {
 	})
 }
 
-// interruptedPretraining runs cfg's pretraining, cancels it at step 20 of 30, reruns it to
-// resume, checks that it ends with want's held-out metrics and steps, and returns its directory.
-func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResults) string {
+// interruptedPretraining runs cfg's tv-embedding pretraining, cancels it at step 20 of 30,
+// reruns it to resume, checks that it ends with want's held-out metrics and steps and that
+// encoder.ckpt holds the tv-embedding alone, and returns its directory and encoder.ckpt's
+// variables.
+func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResults) (string, map[string][]byte) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -212,7 +205,16 @@ func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResu
 	if got.HeldOut != want.HeldOut || got.Steps != want.Steps || got.Steps != 30 {
 		t.Errorf("resumed pretraining %+v after %d steps, uninterrupted %+v after %d", got.HeldOut, got.Steps, want.HeldOut, want.Steps)
 	}
-	return dir
+	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path := range tv {
+		if !strings.HasPrefix(path, "/model/tv/") {
+			t.Errorf("%s holds %s: the tv-embedding alone is wanted", EncoderCheckpoint, path)
+		}
+	}
+	return dir, tv
 }
 
 // TestSparseRegionPretraining: the tv-embedding pretrained with region_pretraining.optimizer
@@ -235,16 +237,7 @@ func TestSparseRegionPretraining(t *testing.T) {
 	if len(vals) != 3 || !(vals[2] < vals[1] && vals[1] < vals[0]) {
 		t.Errorf("held-out region loss at steps 10, 20, 30: %v, want it falling", vals)
 	}
-	dir := interruptedPretraining(t, cfg, want)
-	tv, err := rundir.VariableData(filepath.Join(dir, EncoderCheckpoint))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path := range tv {
-		if !strings.HasPrefix(path, "/model/tv/") {
-			t.Errorf("%s holds %s: the tv-embedding alone is wanted", EncoderCheckpoint, path)
-		}
-	}
+	dir, _ := interruptedPretraining(t, cfg, want)
 	c := tinyRegions(t)
 	if err := c.InitFrom(dir); err != nil {
 		t.Fatal(err)

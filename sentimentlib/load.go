@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -47,9 +46,9 @@ func load(dir string, calibrated bool) (*Predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend, err := compute.New()
+	backend, err := newBackend("load")
 	if err != nil {
-		return nil, fmt.Errorf("load: no GoMLX backend: %w", err)
+		return nil, err
 	}
 	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1, verified: verified}
 	checkpoint := filepath.Join(dir, BestCheckpoint)

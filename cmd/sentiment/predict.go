@@ -33,9 +33,10 @@ func cmdPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var texts []string
 	var bad []string
-	for _, r := range reviews {
+	for i, r := range reviews {
 		if !tokenize.Readable(r.text) {
-			bad = append(bad, fmt.Sprintf("%s (%q) has no readable words (no letter or digit): there is nothing to judge", r.name, truncate(r.text, 40)))
+			reviews[i].problem = fmt.Sprintf("%s (%q) has no readable words (no letter or digit): there is nothing to judge", r.name, truncate(r.text, 40))
+			bad = append(bad, reviews[i].problem)
 			continue
 		}
 		texts = append(texts, r.text)
@@ -48,17 +49,16 @@ func cmdPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	next, badAt := 0, 0
+	next := 0
 	for _, r := range reviews {
-		if !tokenize.Readable(r.text) {
-			fmt.Fprintf(stderr, "predict: %s\n", bad[badAt])
+		if r.problem != "" {
+			fmt.Fprintf(stderr, "predict: %s\n", r.problem)
 			if *asJSON {
-				b, _ := json.Marshal(map[string]any{"text": r.text, "error": bad[badAt]})
+				b, _ := json.Marshal(map[string]any{"text": r.text, "error": r.problem})
 				fmt.Fprintln(stdout, string(b))
 			} else { // a line of its own, so that the output keeps the input's lines in step
 				fmt.Fprintf(stdout, "%-8s %s  %s\n", "error", "(no readable words)", truncate(r.text, 70))
 			}
-			badAt++
 			continue
 		}
 		pr := preds[next]
@@ -89,8 +89,9 @@ func cmdPredict(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return nil
 }
 
-// review is one text to judge and how messages name it ("review 2", "line 7").
-type review struct{ name, text string }
+// review is one text to judge, how messages name it ("review 2", "line 7"), and why it cannot
+// be judged (empty when it can).
+type review struct{ name, text, problem string }
 
 // predictInput is the reviews of the arguments, or, for a lone -, of stdin's non-blank lines,
 // read in the background so that ctx ending stops the wait for input.
@@ -101,7 +102,7 @@ func predictInput(ctx context.Context, args []string, stdin io.Reader) ([]review
 		}
 		out := make([]review, len(args))
 		for i, a := range args {
-			out[i] = review{fmt.Sprintf("review %d", i+1), a}
+			out[i] = review{name: fmt.Sprintf("review %d", i+1), text: a}
 		}
 		return out, nil
 	}
@@ -116,7 +117,7 @@ func predictInput(ctx context.Context, args []string, stdin io.Reader) ([]review
 		sc.Buffer(make([]byte, 1<<20), 1<<24)
 		for line := 1; sc.Scan(); line++ {
 			if strings.TrimSpace(sc.Text()) != "" {
-				out = append(out, review{fmt.Sprintf("line %d", line), sc.Text()})
+				out = append(out, review{name: fmt.Sprintf("line %d", line), text: sc.Text()})
 			}
 		}
 		done <- result{out, sc.Err()}

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/internal/par"
 	"github.com/sentiment-go/sentiment/sentimentlib/tvsample"
 )
 
@@ -65,42 +66,12 @@ func (m *TV) Step(b *tvsample.Batch, lr float32, threads int) (float64, error) {
 	return loss / float64(b.Rows), nil
 }
 
-// Loss is the batch's loss (as Step returns it) without a step.
-func (m *TV) Loss(b *tvsample.Batch, threads int) (float64, error) {
-	if err := m.check(); err != nil {
-		return 0, err
-	}
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	s := m.backward(b, threads)
-	loss := 0.0
-	for _, l := range s.loss {
-		loss += l
-	}
-	return loss / float64(b.Rows), nil
-}
-
-// chunks runs f over [0, n) in threads contiguous parts, in parallel.
-func chunks(n, threads int, f func(lo, hi int)) {
-	var wg sync.WaitGroup
-	per := (n + threads - 1) / threads
-	for lo := 0; lo < n; lo += per {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			f(lo, hi)
-		}(lo, min(lo+per, n))
-	}
-	wg.Wait()
-}
-
 // backward computes every row's embedding, slot derivatives and pre-activation derivative.
 func (m *TV) backward(b *tvsample.Batch, threads int) *step {
 	R, T, D, q := b.Rows, b.Slots, m.Dim, b.Q
 	s := &step{u: make([]float32, R*D), gh: make([]float32, R*D), g: make([]float32, R*T), loss: make([]float64, R)}
 	scale := 2 / float32(R)
-	chunks(R, threads, func(lo, hi int) {
+	par.ChunksOn(threads, R, func(lo, hi int) {
 		h := make([]float32, D)
 		gu := make([]float32, D)
 		for r := lo; r < hi; r++ {
@@ -188,7 +159,7 @@ func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
 	wg.Add(2)
 	go func() { // the output layer
 		defer wg.Done()
-		chunks(2*m.Vocab, threads, func(lo, hi int) {
+		par.ChunksOn(threads, 2*m.Vocab, func(lo, hi int) {
 			grad := make([]float32, D)
 			for t := lo; t < hi; t++ {
 				slots := targets.at[targets.start[t]:targets.start[t+1]]
@@ -209,7 +180,7 @@ func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
 	}()
 	go func() { // the word vectors and their bias
 		defer wg.Done()
-		chunks(m.Vocab, threads, func(lo, hi int) {
+		par.ChunksOn(threads, m.Vocab, func(lo, hi int) {
 			grad := make([]float32, D)
 			for w := lo; w < hi; w++ {
 				at := words.at[words.start[w]:words.start[w+1]]

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -82,21 +83,12 @@ func SaveCheckpointFiltered(store *model.Store, path string, keep func(path stri
 // more than its size, and every variable's dtype, dimensions and byte length must agree with
 // each other before anything is allocated for it.
 func readCheckpoint(path string) (savedCheckpoint, error) {
-	info, err := os.Stat(path)
-	if err != nil {
+	data, err := readRegular(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return savedCheckpoint{}, fmt.Errorf("checkpoint: %s is not a regular file (%s): a checkpoint is a file a run wrote; restore the run directory, or retrain", path, info.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, info.Size()))
-	if err != nil {
-		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
+	case err != nil:
+		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w: a checkpoint is a file a run wrote; restore the run directory, or retrain", err)
 	}
 	return decodeCheckpoint(data, path)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 )
@@ -35,20 +34,13 @@ type ManifestEntry struct {
 
 // digest is the size and SHA-256 of the regular file at path.
 func digest(path string) (ManifestEntry, error) {
-	info, err := os.Stat(path)
+	r, c, err := openRegular(path)
 	if err != nil {
 		return ManifestEntry{}, err
 	}
-	if !info.Mode().IsRegular() {
-		return ManifestEntry{}, fmt.Errorf("%s is not a regular file (%s)", path, info.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return ManifestEntry{}, err
-	}
-	defer f.Close()
+	defer c.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(f, info.Size()))
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return ManifestEntry{}, fmt.Errorf("%s: %w", path, err)
 	}

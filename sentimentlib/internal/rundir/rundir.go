@@ -50,17 +50,32 @@ func WriteJSON(path string, v any) error {
 	return WriteFileAtomic(path, append(b, '\n'))
 }
 
-// readRegular reads the file at path, refusing anything but a regular file before opening it
-// (a FIFO would block the reader forever, a device never end).
-func readRegular(path string) ([]byte, error) {
+// openRegular opens the file at path for reading, refusing anything but a regular file before
+// opening it (a FIFO would block the reader forever, a device never end); reads of it are
+// bounded by its size.
+func openRegular(path string) (io.Reader, io.Closer, error) {
 	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file (%s)", path, info.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return io.LimitReader(f, info.Size()), f, nil
+}
+
+// readRegular reads the regular file at path (openRegular).
+func readRegular(path string) ([]byte, error) {
+	r, c, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s)", path, info.Mode().Type())
-	}
-	return os.ReadFile(path)
+	defer c.Close()
+	return io.ReadAll(r)
 }
 
 // ReadJSON reads the JSON file at path into v; a decoding error names the file.

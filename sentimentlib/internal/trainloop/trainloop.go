@@ -168,24 +168,42 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 	return nil
 }
 
-// ownSteps takes the steps with r.Step, each followed by after, epoch after epoch, until
-// r.Steps, an error or the end of ctx.
+// ownSteps takes the steps with r.Step, each followed by after, until r.Steps, an error or
+// the end of ctx.
 func (r *Run) ownSteps(ctx context.Context, st *rundir.State, after func(loss float64) error) error {
-	for st.Step < r.Steps {
-		for p := range r.Batches.IterPlanned() {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			loss, err := r.Step(p, st.Step)
-			if err != nil {
-				return err
-			}
-			if err := after(loss); err != nil || st.Step >= r.Steps {
-				return err
-			}
+	if st.Step >= r.Steps {
+		return nil
+	}
+	for p, err := range r.planned(ctx) {
+		if err != nil {
+			return err
+		}
+		loss, err := r.Step(p, st.Step)
+		if err != nil {
+			return err
+		}
+		if err := after(loss); err != nil || st.Step >= r.Steps {
+			return err
 		}
 	}
 	return nil
+}
+
+// planned is the run's planned batches, epoch after epoch, until ctx ends (its error last).
+func (r *Run) planned(ctx context.Context) iter.Seq2[batch.Planned, error] {
+	return func(yield func(batch.Planned, error) bool) {
+		for {
+			for p := range r.Batches.IterPlanned() {
+				if err := ctx.Err(); err != nil {
+					yield(batch.Planned{}, err)
+					return
+				}
+				if !yield(p, nil) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // hookError is an error of the loop's own step hook, returned as it is.
@@ -233,21 +251,19 @@ func (s *steps) Name() string { return s.r.Batches.Name() }
 
 func (s *steps) Iter() iter.Seq2[train.Batch, error] {
 	return func(yield func(train.Batch, error) bool) {
-		for {
-			for p := range s.r.Batches.IterPlanned() {
-				if err := s.ctx.Err(); err != nil {
-					yield(train.Batch{}, err)
-					return
-				}
-				var b train.Batch
-				if s.r.Make != nil {
-					b = s.r.Make(p, s.st.Step)
-				} else {
-					b = s.r.Batches.Make(p)
-				}
-				if !yield(b, nil) {
-					return
-				}
+		for p, err := range s.r.planned(s.ctx) {
+			if err != nil {
+				yield(train.Batch{}, err)
+				return
+			}
+			var b train.Batch
+			if s.r.Make != nil {
+				b = s.r.Make(p, s.st.Step)
+			} else {
+				b = s.r.Batches.Make(p)
+			}
+			if !yield(b, nil) {
+				return
 			}
 		}
 	}
