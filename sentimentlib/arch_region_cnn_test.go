@@ -218,37 +218,46 @@ func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResu
 }
 
 // TestSparseRegionPretraining: the tv-embedding pretrained with region_pretraining.optimizer
-// sparse-sgd learns (the held-out region loss falls at every evaluation), resumes from an
-// interruption to the uninterrupted run's result, saves the tv-embedding alone, and a region
-// CNN fine-tunes from it.
+// sparse-sgd, plain and with momentum, learns (the held-out region loss falls at every
+// evaluation), resumes from an interruption to the uninterrupted run's result, saves the
+// tv-embedding alone, and a region CNN fine-tunes from it.
 func TestSparseRegionPretraining(t *testing.T) {
 	ctx := context.Background()
+	for _, momentum := range []float64{0, 0.9} {
+		cfg := tinyRegionPretraining(t)
+		cfg.RegionPretraining.Optimizer, cfg.RegionPretraining.Momentum, cfg.LearningRate = "sparse-sgd", momentum, 2*(1-momentum)
+		full := t.TempDir()
+		want, err := Pretrain(ctx, cfg, full, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vals []float64
+		for _, m := range readValidation(t, full) {
+			vals = append(vals, m["held_out"].(map[string]any)["region_loss"].(float64))
+		}
+		if len(vals) != 3 || !(vals[2] < vals[1] && vals[1] < vals[0]) {
+			t.Errorf("momentum %g: held-out region loss at steps 10, 20, 30: %v, want it falling", momentum, vals)
+		}
+		dir, _ := interruptedPretraining(t, cfg, want)
+		c := tinyRegions(t)
+		if err := c.InitFrom(dir); err != nil {
+			t.Fatal(err)
+		}
+		c.Epochs = 1
+		if _, err := Train(ctx, c, t.TempDir(), nil); err != nil {
+			t.Errorf("momentum %g: fine-tuning from the sparse tv-embedding: %v", momentum, err)
+		}
+	}
 	cfg := tinyRegionPretraining(t)
-	cfg.RegionPretraining.Optimizer, cfg.LearningRate = "sparse-sgd", 2
-	full := t.TempDir()
-	want, err := Pretrain(ctx, cfg, full, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vals []float64
-	for _, m := range readValidation(t, full) {
-		vals = append(vals, m["held_out"].(map[string]any)["region_loss"].(float64))
-	}
-	if len(vals) != 3 || !(vals[2] < vals[1] && vals[1] < vals[0]) {
-		t.Errorf("held-out region loss at steps 10, 20, 30: %v, want it falling", vals)
-	}
-	dir, _ := interruptedPretraining(t, cfg, want)
-	c := tinyRegions(t)
-	if err := c.InitFrom(dir); err != nil {
-		t.Fatal(err)
-	}
-	c.Epochs = 1
-	if _, err := Train(ctx, c, t.TempDir(), nil); err != nil {
-		t.Errorf("fine-tuning from the sparse tv-embedding: %v", err)
-	}
-	bad := cfg
-	bad.RegionPretraining.Optimizer = "adagrad"
-	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "region_pretraining.optimizer") {
-		t.Errorf("an unknown optimizer: %v", err)
+	for _, c := range []struct {
+		optimizer string
+		momentum  float64
+		want      string
+	}{{"adagrad", 0, "region_pretraining.optimizer"}, {"sparse-sgd", 1, "momentum 1 out of range"}, {"", 0.9, "applies to optimizer \"sparse-sgd\" only"}} {
+		bad := cfg
+		bad.RegionPretraining.Optimizer, bad.RegionPretraining.Momentum = c.optimizer, c.momentum
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("optimizer %q, momentum %g: %v, want %q", c.optimizer, c.momentum, err, c.want)
+		}
 	}
 }

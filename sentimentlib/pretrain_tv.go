@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -39,6 +41,11 @@ type RegionPretraining struct {
 	// clips nothing (clip_norm does not apply to it) and has no weight decay (weight_decay must
 	// be 0).
 	Optimizer string `json:"optimizer,omitempty"`
+	// Momentum, in [0, 1), makes sparse-sgd heavy-ball SGD (v = momentum v + g, w -= lr v; the
+	// paper's 0.9), its velocities applied lazily to the rows a step does not read (package
+	// sparse) and saved in last.ckpt. 0: plain SGD. With momentum mu, a learning rate moves the
+	// weights about as far as 1/(1-mu) times it does without.
+	Momentum float64 `json:"momentum,omitempty"`
 }
 
 // sparseSGD is RegionPretraining.Optimizer's sparse choice.
@@ -79,6 +86,10 @@ func validateTV(c PretrainConfig) error {
 		return fmt.Errorf("pretrain config: region_pretraining.optimizer %q: want %q or leave it out (AdamW)", s.Optimizer, sparseSGD)
 	case s.Optimizer == "" && (c.LearningRate <= 0 || c.LearningRate > 1):
 		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 1]", c.LearningRate)
+	case s.Momentum < 0 || s.Momentum >= 1:
+		return fmt.Errorf("pretrain config: region_pretraining.momentum %g out of range [0, 1) (for example 0.9)", s.Momentum)
+	case s.Momentum != 0 && s.Optimizer != sparseSGD:
+		return fmt.Errorf("pretrain config: region_pretraining.momentum %g applies to optimizer %q only (AdamW has its own moments): set region_pretraining.optimizer=%s or leave momentum out", s.Momentum, sparseSGD, sparseSGD)
 	case s.Optimizer == sparseSGD && c.WeightDecay != 0:
 		return fmt.Errorf("pretrain config: weight_decay %g: sparse-sgd has no weight decay (set it to 0)", c.WeightDecay)
 	case s.Optimizer == sparseSGD && (c.LearningRate <= 0 || c.LearningRate > 10_000):
@@ -176,9 +187,9 @@ func regionData(ctx context.Context, cfg PretrainConfig, outDir string, resuming
 	return vocab, docs, held, nil
 }
 
-// sparseTV trains the tv-embedding with package sparse: its tables are the store's variables,
-// read from the store at the first step (fresh, or as a resume restored them) and written back
-// before each evaluation and checkpoint.
+// sparseTV trains the tv-embedding with package sparse: its tables (and, with momentum, their
+// velocities) are the store's variables, read from the store at the first step (fresh, or as a
+// resume restored them) and written back, flushed, before each evaluation and checkpoint.
 type sparseTV struct {
 	cfg   PretrainConfig
 	store *model.Store
@@ -186,9 +197,13 @@ type sparseTV struct {
 	tv    *sparse.TV
 }
 
-// tvPaths are the variables of model.RegionEmbedding, in sparse.TV's order U, B, W, C.
-var tvPaths = []string{"/model/" + smodel.TVScope + "/embeddings/embeddings", "/model/" + smodel.TVScope + "/bias",
-	"/model/" + smodel.TVOutputScope + "/weights", "/model/" + smodel.TVOutputScope + "/bias"}
+// tvPaths are the variables of model.RegionEmbedding, in sparse.TV's order U, B, W, C, and
+// velocityPaths their velocities (sparse.TV's VU, VB, VW, VC), which no model reads.
+var (
+	tvPaths = []string{"/model/" + smodel.TVScope + "/embeddings/embeddings", "/model/" + smodel.TVScope + "/bias",
+		"/model/" + smodel.TVOutputScope + "/weights", "/model/" + smodel.TVOutputScope + "/bias"}
+	velocityPaths = []string{"/sparse_momentum/u", "/sparse_momentum/b", "/sparse_momentum/w", "/sparse_momentum/c"}
+)
 
 // newSparseTV creates the tables in the store as model.RegionEmbedding initialises them (the
 // vectors normal with deviation 0.01, seeded by the run's seed; the biases zero).
@@ -202,13 +217,24 @@ func newSparseTV(cfg PretrainConfig, store *model.Store, vocab int) (*sparseTV, 
 		}
 		return x
 	}
+	dims := [][]int{{vocab, dim}, {dim}, {2 * vocab, dim}, {2 * vocab}}
 	for i, t := range []*tensors.Tensor{
-		tensors.FromFlatDataAndDimensions(normal(vocab*dim), vocab, dim), tensors.FromFlatDataAndDimensions(make([]float32, dim), dim),
-		tensors.FromFlatDataAndDimensions(normal(2*vocab*dim), 2*vocab, dim), tensors.FromFlatDataAndDimensions(make([]float32, 2*vocab), 2*vocab),
+		tensors.FromFlatDataAndDimensions(normal(vocab*dim), dims[0]...), tensors.FromFlatDataAndDimensions(make([]float32, dim), dims[1]...),
+		tensors.FromFlatDataAndDimensions(normal(2*vocab*dim), dims[2]...), tensors.FromFlatDataAndDimensions(make([]float32, 2*vocab), dims[3]...),
 	} {
 		if _, err := store.CreateVariable(tvPaths[i], t); err != nil {
 			return nil, fmt.Errorf("pretrain: %w", err)
 		}
+	}
+	if cfg.RegionPretraining.Momentum == 0 {
+		return &sparseTV{cfg: cfg, store: store, vocab: vocab}, nil
+	}
+	for i, d := range dims { // the velocities, zero
+		v, err := store.CreateVariable(velocityPaths[i], tensors.FromShape(shapes.Make(smodel.DType, d...)))
+		if err != nil {
+			return nil, fmt.Errorf("pretrain: %w", err)
+		}
+		v.Trainable = false
 	}
 	return &sparseTV{cfg: cfg, store: store, vocab: vocab}, nil
 }
@@ -217,9 +243,9 @@ func newSparseTV(cfg PretrainConfig, store *model.Store, vocab int) (*sparseTV, 
 // warmup, then cosine decay to a hundredth, like the graph's: optim.Schedule).
 func (s *sparseTV) step(b *tvsample.Batch, step int) (float64, error) {
 	if s.tv == nil {
-		s.tv = &sparse.TV{Vocab: s.vocab, Dim: s.cfg.Regions.TVDim}
-		for i, dst := range []*[]float32{&s.tv.U, &s.tv.B, &s.tv.W, &s.tv.C} {
-			t, err := s.store.GetVariable(tvPaths[i]).Value()
+		s.tv = &sparse.TV{Vocab: s.vocab, Dim: s.cfg.Regions.TVDim, Momentum: float32(s.cfg.RegionPretraining.Momentum)}
+		for i, dst := range s.tables() {
+			t, err := s.store.GetVariable(s.paths()[i]).Value()
 			if err != nil {
 				return 0, err
 			}
@@ -229,14 +255,26 @@ func (s *sparseTV) step(b *tvsample.Batch, step int) (float64, error) {
 	return s.tv.Step(b, float32(optim.Schedule(s.cfg.LearningRate, s.cfg.WarmupSteps, s.cfg.Steps, step)), 0)
 }
 
-// sync writes the tables back into the store.
+// tables are sparse.TV's tables (with momentum, and their velocities), in the order of paths.
+func (s *sparseTV) tables() []*[]float32 {
+	t := []*[]float32{&s.tv.U, &s.tv.B, &s.tv.W, &s.tv.C}
+	if s.tv.Momentum != 0 {
+		t = append(t, &s.tv.VU, &s.tv.VB, &s.tv.VW, &s.tv.VC)
+	}
+	return t
+}
+
+func (s *sparseTV) paths() []string { return append(slices.Clone(tvPaths), velocityPaths...) }
+
+// sync flushes the pending momentum and writes the tables back into the store.
 func (s *sparseTV) sync() error {
 	if s.tv == nil {
 		return nil
 	}
-	for i, x := range [][]float32{s.tv.U, s.tv.B, s.tv.W, s.tv.C} {
-		v := s.store.GetVariable(tvPaths[i])
-		if err := v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(x), v.Shape().Dimensions...)); err != nil {
+	s.tv.Flush(runtime.GOMAXPROCS(0))
+	for i, x := range s.tables() {
+		v := s.store.GetVariable(s.paths()[i])
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(slices.Clone(*x), v.Shape().Dimensions...)); err != nil {
 			return fmt.Errorf("pretrain: %w", err)
 		}
 	}

@@ -4,11 +4,14 @@
 // batch of 2,048 regions reads a few thousand of the 30,000 word vectors and 60,000 output
 // rows, so a step's work is the rows it reads, not the tables.
 //
-// Step is plain minibatch SGD on exactly the graph's loss: the gradients of a batch are computed
+// Step is minibatch SGD on exactly the graph's loss: the gradients of a batch are computed
 // against the same weights, then each touched row is updated once, with its contributions added
 // in a fixed order; so a step equals the dense SGD step of the graph (up to float rounding), is
 // deterministic for any number of threads, and leaves every row the batch does not read as it
-// was.
+// was. With momentum (the optimizer of Johnson & Zhang's ConText), a row's velocity keeps
+// moving it at the steps that do not read it; those moves are applied in one go, exactly, when
+// the row is next read or at Flush (lazy momentum: word2vec's locality with the dense
+// optimizer's result).
 package sparse
 
 import (
@@ -28,12 +31,33 @@ import (
 type TV struct {
 	Vocab, Dim int
 	U, B, W, C []float32
+	// Momentum, in [0, 1), makes Step heavy-ball SGD as PyTorch's SGD has it: v = Momentum v + g,
+	// w -= lr v, for every entry, each table with its velocity VU, VB, VW, VC (the tables'
+	// sizes; zero when nil at the first step). Between Flushes a row the steps do not read lags
+	// behind the dense update by its velocity's pending moves; Flush applies them. 0: plain SGD.
+	Momentum       float32
+	VU, VB, VW, VC []float32
+	lazy           *lazy
 }
 
 // check reports tables whose sizes do not fit Vocab and Dim.
 func (m *TV) check() error {
 	if len(m.U) != m.Vocab*m.Dim || len(m.B) != m.Dim || len(m.W) != 2*m.Vocab*m.Dim || len(m.C) != 2*m.Vocab {
 		return fmt.Errorf("sparse: tables of %d, %d, %d and %d floats do not fit vocabulary %d and width %d", len(m.U), len(m.B), len(m.W), len(m.C), m.Vocab, m.Dim)
+	}
+	if m.Momentum < 0 || m.Momentum >= 1 || m.Momentum != m.Momentum {
+		return fmt.Errorf("sparse: momentum %v out of range [0, 1)", m.Momentum)
+	}
+	if m.Momentum == 0 {
+		return nil
+	}
+	for i, v := range []*[]float32{&m.VU, &m.VB, &m.VW, &m.VC} {
+		n := []int{len(m.U), len(m.B), len(m.W), len(m.C)}[i]
+		if *v == nil {
+			*v = make([]float32, n)
+		} else if len(*v) != n {
+			return fmt.Errorf("sparse: velocity %s of %d floats, its table %d", []string{"VU", "VB", "VW", "VC"}[i], len(*v), n)
+		}
 	}
 	return nil
 }
@@ -57,8 +81,18 @@ func (m *TV) Step(b *tvsample.Batch, lr float32, threads int) (float64, error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
+	targets := group(b.Targets, 2*m.Vocab, func(k int) bool { return b.Weights[k] != 0 })
+	words := group(b.Regions, m.Vocab, func(p int) bool { return b.Regions[p] > 1 })
+	if m.Momentum != 0 {
+		m.startLazy()
+		m.lazy.t++
+		m.catchUp(targets, words, threads)
+	}
 	s := m.backward(b, threads)
-	m.update(b, s, lr, threads)
+	m.update(b, s, targets, words, lr, threads)
+	if m.lazy != nil {
+		m.lazy.advance(lr)
+	}
 	loss := 0.0
 	for _, l := range s.loss {
 		loss += l
@@ -151,10 +185,8 @@ func group(ids []int32, n int, keep func(pos int) bool) groups {
 
 // update applies the batch's gradients: each output row and each word vector the batch read
 // once, its contributions summed in position order; the bias of U over all rows.
-func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
+func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float32, threads int) {
 	D, T, q := m.Dim, b.Slots, b.Q
-	targets := group(b.Targets, 2*m.Vocab, func(k int) bool { return b.Weights[k] != 0 })
-	words := group(b.Regions, m.Vocab, func(p int) bool { return b.Regions[p] > 1 })
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { // the output layer
@@ -173,8 +205,15 @@ func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
 					axpy(s.g[k], s.u[r*D:(r+1)*D], grad)
 					gc += s.g[k]
 				}
-				axpy(-lr, grad, m.W[t*D:(t+1)*D])
-				m.C[t] -= lr * gc
+				if m.lazy == nil {
+					axpy(-lr, grad, m.W[t*D:(t+1)*D])
+					m.C[t] -= lr * gc
+					continue
+				}
+				move(m.W[t*D:(t+1)*D], m.VW[t*D:(t+1)*D], grad, m.Momentum, lr)
+				m.VC[t] = m.Momentum*m.VC[t] + gc
+				m.C[t] -= lr * m.VC[t]
+				m.lazy.lastW[t] = int32(m.lazy.t)
 			}
 		})
 	}()
@@ -192,7 +231,12 @@ func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
 					r := int(p) / q
 					axpy(1, s.gh[r*D:(r+1)*D], grad)
 				}
-				axpy(-lr, grad, m.U[w*D:(w+1)*D])
+				if m.lazy == nil {
+					axpy(-lr, grad, m.U[w*D:(w+1)*D])
+					continue
+				}
+				move(m.U[w*D:(w+1)*D], m.VU[w*D:(w+1)*D], grad, m.Momentum, lr)
+				m.lazy.lastU[w] = int32(m.lazy.t)
 			}
 		})
 	}()
@@ -201,5 +245,9 @@ func (m *TV) update(b *tvsample.Batch, s *step, lr float32, threads int) {
 		axpy(1, s.gh[r*D:(r+1)*D], grad)
 	}
 	wg.Wait()
-	axpy(-lr, grad, m.B)
+	if m.lazy == nil {
+		axpy(-lr, grad, m.B)
+	} else { // every step reads the bias: nothing pending
+		move(m.B, m.VB, grad, m.Momentum, lr)
+	}
 }

@@ -1,9 +1,11 @@
 package sparse
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -47,13 +49,13 @@ func randomBatch(rng *rand.Rand, rows, q, slots, vocab int) *tvsample.Batch {
 }
 
 func (m *TV) clone() *TV {
-	return &TV{Vocab: m.Vocab, Dim: m.Dim, U: slices.Clone(m.U), B: slices.Clone(m.B), W: slices.Clone(m.W), C: slices.Clone(m.C)}
+	return &TV{Vocab: m.Vocab, Dim: m.Dim, U: slices.Clone(m.U), B: slices.Clone(m.B), W: slices.Clone(m.W), C: slices.Clone(m.C),
+		Momentum: m.Momentum, VU: slices.Clone(m.VU), VB: slices.Clone(m.VB), VW: slices.Clone(m.VW), VC: slices.Clone(m.VC)}
 }
 
-// graphStep is the dense SGD step of the graph the pretraining trains (model.RegionEmbedding,
-// loss.RegionTargets), its gradients by GoMLX's autodiff: the loss before the step and the
-// tables after it.
-func graphStep(t *testing.T, m *TV, b *tvsample.Batch, lr float32) (float64, *TV) {
+// graphGradients is the loss of the graph the pretraining trains (model.RegionEmbedding,
+// loss.RegionTargets) on the batch and its gradients by GoMLX's autodiff, as tables shaped like m.
+func graphGradients(t *testing.T, m *TV, b *tvsample.Batch) (float64, *TV) {
 	t.Helper()
 	store := model.NewStore()
 	store.SetParams(map[string]any{smodel.ParamVocabSize: m.Vocab, smodel.ParamTVDim: m.Dim})
@@ -81,13 +83,28 @@ func graphStep(t *testing.T, m *TV, b *tvsample.Batch, lr float32) (float64, *TV
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := &TV{Vocab: m.Vocab, Dim: m.Dim}
+	for i, table := range []*[]float32{&g.U, &g.B, &g.W, &g.C} {
+		*table = tensors.MustCopyFlatData[float32](out[i+1])
+	}
+	return float64(tensors.MustCopyFlatData[float32](out[0])[0]), g
+}
+
+// tables lists U, B, W and C.
+func (m *TV) tables() [][]float32 { return [][]float32{m.U, m.B, m.W, m.C} }
+
+// graphStep is the dense SGD step of the pretraining's graph: the loss before the step and the
+// tables after it.
+func graphStep(t *testing.T, m *TV, b *tvsample.Batch, lr float32) (float64, *TV) {
+	t.Helper()
+	loss, grads := graphGradients(t, m, b)
 	after := m.clone()
-	for i, table := range [][]float32{after.U, after.B, after.W, after.C} {
-		for j, g := range tensors.MustCopyFlatData[float32](out[i+1]) {
+	for i, table := range after.tables() {
+		for j, g := range grads.tables()[i] {
 			table[j] -= lr * g
 		}
 	}
-	return float64(tensors.MustCopyFlatData[float32](out[0])[0]), after
+	return loss, after
 }
 
 // TestStepEqualsTheGraphsDenseStep: one sparse step gives the loss and the tables of the dense
@@ -151,5 +168,105 @@ func TestTablesMustFit(t *testing.T) {
 	m.W = m.W[:10]
 	if _, err := m.Step(randomBatch(rand.New(rand.NewPCG(1, 1)), 2, 3, 4, 8), 0.1, 1); err == nil {
 		t.Error("a W of 10 floats: no error")
+	}
+}
+
+// TestMomentumEqualsTheDenseUpdate: lazy momentum over steps at a decaying learning rate gives,
+// once flushed, the tables and velocities of the dense heavy-ball update computed by hand from
+// the graph's gradients (v = mu v + g, w -= lr v, every entry at every step), whether or not it
+// flushed on the way and whatever the number of threads (bit for bit for a given flush
+// schedule); rows no batch reads are never touched. A small momentum drops old steps' terms
+// (below 2^-40) within the run.
+func TestMomentumEqualsTheDenseUpdate(t *testing.T) {
+	for _, mu := range []float32{0.9, 0.05} {
+		t.Run(fmt.Sprint(mu), func(t *testing.T) { testMomentum(t, mu) })
+	}
+}
+
+func testMomentum(t *testing.T, mu float32) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const vocab, dim = 16, 6
+	m := randomTV(rng, vocab, dim)
+	var lrs []float32 // a decaying learning rate
+	for i := range 16 {
+		lrs = append(lrs, 0.3*float32(math.Pow(0.9, float64(i))))
+	}
+	var batches []*tvsample.Batch
+	for range lrs {
+		batches = append(batches, randomBatch(rng, 2, 3, 3, vocab)) // few rows: most rows skip most steps
+	}
+	want, vel := m.clone(), &TV{U: make([]float32, len(m.U)), B: make([]float32, dim), W: make([]float32, len(m.W)), C: make([]float32, len(m.C))}
+	for i, b := range batches {
+		_, g := graphGradients(t, want, b)
+		for j, table := range want.tables() {
+			v := vel.tables()[j]
+			for k := range table {
+				v[k] = mu*v[k] + g.tables()[j][k]
+				table[k] -= lrs[i] * v[k]
+			}
+		}
+	}
+	for _, flushAt := range []int{-1, 2} {
+		var first *TV
+		for _, threads := range []int{1, 2, 3} {
+			got := m.clone()
+			got.Momentum = mu
+			for i, b := range batches {
+				if _, err := got.Step(b, lrs[i], threads); err != nil {
+					t.Fatal(err)
+				}
+				if i == flushAt {
+					got.Flush(threads)
+				}
+			}
+			got.Flush(threads)
+			for j, name := range []string{"U", "B", "W", "C"} {
+				for k, w := range want.tables()[j] {
+					if d := math.Abs(float64(got.tables()[j][k] - w)); d > 1e-5 {
+						t.Fatalf("flush at %d, %d threads: %s[%d] = %v, the dense update's %v", flushAt, threads, name, k, got.tables()[j][k], w)
+					}
+					if d := math.Abs(float64([][]float32{got.VU, got.VB, got.VW, got.VC}[j][k] - vel.tables()[j][k])); d > 1e-5 {
+						t.Fatalf("flush at %d, %d threads: velocity of %s[%d] = %v, the dense update's %v", flushAt, threads, name, k, []float32{got.VU[0], got.VB[0], got.VW[0], got.VC[0]}[j], vel.tables()[j][k])
+					}
+				}
+			}
+			if first == nil {
+				first = got
+				continue
+			}
+			for j := range 4 {
+				if !slices.Equal(first.tables()[j], got.tables()[j]) {
+					t.Errorf("flush at %d, %d threads: not bit for bit the 1-thread tables", flushAt, threads)
+				}
+			}
+		}
+	}
+	for w := vocab / 2; w < vocab; w++ { // no batch reads the upper half of the words
+		got := m.clone()
+		got.Momentum = mu
+		for i, b := range batches {
+			got.Step(b, lrs[i], 1)
+		}
+		got.Flush(1)
+		if !slices.Equal(got.U[w*dim:(w+1)*dim], m.U[w*dim:(w+1)*dim]) || slices.ContainsFunc(got.VU[w*dim:(w+1)*dim], func(x float32) bool { return x != 0 }) {
+			t.Fatalf("word %d, which no batch reads, moved", w)
+		}
+	}
+}
+
+// TestMomentumRange: a momentum outside [0, 1) or a velocity of the wrong size is an error.
+func TestMomentumRange(t *testing.T) {
+	b := randomBatch(rand.New(rand.NewPCG(1, 1)), 2, 3, 4, 8)
+	for _, mu := range []float32{-0.1, 1, float32(math.NaN())} {
+		m := randomTV(rand.New(rand.NewPCG(1, 1)), 8, 4)
+		m.Momentum = mu
+		if _, err := m.Step(b, 0.1, 1); err == nil || !strings.Contains(err.Error(), "momentum") {
+			t.Errorf("momentum %v: error %v", mu, err)
+		}
+	}
+	m := randomTV(rand.New(rand.NewPCG(1, 1)), 8, 4)
+	m.Momentum, m.VW = 0.5, make([]float32, 3)
+	if _, err := m.Step(b, 0.1, 1); err == nil || !strings.Contains(err.Error(), "VW") {
+		t.Errorf("a VW of 3 floats: error %v", err)
 	}
 }
