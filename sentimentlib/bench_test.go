@@ -90,30 +90,6 @@ func (vocabOnly) Encode(string) []int32              { return nil }
 func (vocabOnly) EncodeAll(texts []string) [][]int32 { return make([][]int32, len(texts)) }
 func (vocabOnly) Save(string) error                  { return nil }
 
-// zipfBatch is a batch of tv-embedding examples at the regions preset's size (16 reviews of
-// 128 regions of 5 words, 60 slots each: 10 positive targets and their 5 negatives each),
-// word and target ids drawn by a Zipf law as text's are, so that a batch reads as many distinct
-// rows as real text does.
-func zipfBatch(seed uint64, vocab int) *tvsample.Batch {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	z := rand.NewZipf(rng, 1.1, 2, uint64(vocab-3))
-	const rows, q, slots = 16 * 128, 5, 60
-	b := &tvsample.Batch{Rows: rows, Q: q, Slots: slots, Regions: make([]int32, rows*q), Targets: make([]int32, rows*slots),
-		Labels: make([]float32, rows*slots), Weights: make([]float32, rows*slots)}
-	for i := range b.Regions {
-		b.Regions[i] = int32(2 + z.Uint64())
-	}
-	for k := range b.Targets {
-		b.Targets[k] = int32(2+z.Uint64()) + int32(rng.IntN(2)*vocab)
-		if k%slots < 10 {
-			b.Labels[k], b.Weights[k] = 1, 1
-		} else {
-			b.Weights[k] = 0.2
-		}
-	}
-	return b
-}
-
 // BenchmarkTVEmbeddingStep times one step of the tv-embedding's pretraining at the regions
 // preset's size (30,002 words, 100 wide, 2,048 regions a step), side by side: the GoMLX graph
 // the pretraining trains today (AdamW over the whole tables, gradients clipped) and the sparse
@@ -127,7 +103,7 @@ func BenchmarkTVEmbeddingStep(b *testing.B) {
 	vocab, dim := pc.Regions.Vocab+2, pc.Regions.TVDim
 	var batches []*tvsample.Batch
 	for i := range 8 {
-		batches = append(batches, zipfBatch(uint64(i+1), vocab))
+		batches = append(batches, tvsample.Synthetic(uint64(i+1), vocab))
 	}
 	regions := batches[0].Rows
 	b.Run("graph-adamw", func(b *testing.B) {

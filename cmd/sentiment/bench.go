@@ -24,7 +24,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	infer := fs.Int("infer", 256, "reviews for the inference timings")
 	repeats := fs.Int("repeats", 3, "measurements of each implementation, interleaved")
 	python := fs.String("python", "python3", "Python with PyTorch (or scikit-learn, for --peer nbsvm) for the peer ('' to skip it)")
-	peerName := fs.String("peer", "torch", "the peer: torch (the default preset's transformer against PyTorch: training and inference speed) or nbsvm (the nbsvm preset end to end against scikit-learn's NBSVM)")
+	peerName := fs.String("peer", "torch", "the peer: torch (the default preset's transformer against PyTorch: training and inference speed), nbsvm (the nbsvm preset end to end against scikit-learn's NBSVM) or regions (the tv-embedding's pretraining step against PyTorch's sparse embeddings; at most 30 steps)")
 	script := fs.String("script", "", "the peer script (default bench/torch_peer.py or bench/nbsvm_peer.py)")
 	threads := fs.Int("threads", runtime.NumCPU(), "threads of the PyTorch peer (GoMLX uses every core)")
 	if err := parse(fs, args); err != nil {
@@ -33,9 +33,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch *peerName {
 	case "nbsvm":
 		return benchNBSVM(ctx, *cache, *python, cmp.Or(*script, "bench/nbsvm_peer.py"), *repeats, stdout, stderr)
+	case "regions":
+		return benchRegions(ctx, *python, cmp.Or(*script, "bench/regions_peer.py"), *threads, min(*steps, 30), *repeats, stdout, stderr)
 	case "torch":
 	default:
-		return fmt.Errorf("--peer %q: want torch or nbsvm", *peerName)
+		return fmt.Errorf("--peer %q: want torch, nbsvm or regions", *peerName)
 	}
 	peer := cmp.Or(*script, "bench/torch_peer.py")
 	cfg, err := sentimentlib.Preset("default", false)
@@ -108,6 +110,96 @@ func benchNBSVM(ctx context.Context, cache, python, script string, repeats int, 
 	}
 	fmt.Fprint(stdout, experiments.EndToEndTable(ours, peers))
 	return nil
+}
+
+// benchRegions runs `--peer regions`: the tv-embedding's sparse training step (plain SGD and
+// momentum) against the PyTorch peer on the same exported batches, interleaved, then the
+// work's GFLOP/s against each side's 1024^3 matrix product.
+func benchRegions(ctx context.Context, python, script string, threads, steps, repeats int, stdout, stderr io.Writer) error {
+	pc, err := sentimentlib.PretrainPreset("regions", false)
+	if err != nil {
+		return err
+	}
+	vocab, dim := pc.Regions.Vocab+2, pc.Regions.TVDim
+	batches := experiments.TVBatches(8, vocab)
+	tmp, err := os.MkdirTemp("", "sentiment-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := experiments.ExportTVBatches(tmp, batches, vocab, dim); err != nil {
+		return err
+	}
+	ours, peers := map[string][]float64{}, map[string][]float64{}
+	var names []string
+	var goMatmul, peerMatmul []float64
+	for r := range max(repeats, 1) {
+		for _, momentum := range []float32{0, 0.9} {
+			res, err := experiments.BenchTVGo(batches, vocab, dim, momentum, steps)
+			if err != nil {
+				return err
+			}
+			if r == 0 {
+				names = append(names, res.Optimizer)
+			}
+			ours[res.Optimizer] = append(ours[res.Optimizer], res.RegionsPerSec)
+		}
+		g, err := experiments.MatmulGFlops(5)
+		if err != nil {
+			return err
+		}
+		goMatmul = append(goMatmul, g)
+		if python == "" {
+			continue
+		}
+		p, err := experiments.RunTVPeer(ctx, python, script, tmp, threads, steps, stderr)
+		if err != nil {
+			return err
+		}
+		for _, res := range p.Results {
+			peers[res.Optimizer] = append(peers[res.Optimizer], res.RegionsPerSec)
+		}
+		peerMatmul = append(peerMatmul, p.MatmulGFlops)
+		fmt.Fprintf(stderr, "repeat %d done\n", r+1)
+	}
+	flops := experiments.TVFlops(batches[0], dim)
+	fmt.Fprintf(stdout, "tv-embedding step, %d regions of %d words, %d slots, vocabulary %d x %d; %d steps x %d interleaved repeats (mean, min-max)\n",
+		batches[0].Rows, batches[0].Q, batches[0].Slots, vocab, dim, steps, max(repeats, 1))
+	fmt.Fprintf(stdout, "%-22s %-28s %-28s %s\n", "regions/s", "ours (package sparse)", "pytorch (sparse SGD)", "ours vs peer")
+	for _, n := range names {
+		line := fmt.Sprintf("%-22s %-28s", n, meanRange(ours[n], "%.0f"))
+		if len(peers[n]) > 0 {
+			line += fmt.Sprintf(" %-28s %.1fx", meanRange(peers[n], "%.0f"), mean(ours[n])/mean(peers[n]))
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	for _, n := range names {
+		fmt.Fprintf(stdout, "%s: %.0f flops a region: %.1f GFLOP/s, %.1f%% of GoMLX's 1024^3 matmul (%s GFLOP/s)", n, flops,
+			mean(ours[n])*flops/1e9, 100*mean(ours[n])*flops/1e9/mean(goMatmul), meanRange(goMatmul, "%.1f"))
+		if len(peers[n]) > 0 {
+			fmt.Fprintf(stdout, "; the peer %.1f GFLOP/s, %.1f%% of its own (%s GFLOP/s)", mean(peers[n])*flops/1e9,
+				100*mean(peers[n])*flops/1e9/mean(peerMatmul), meanRange(peerMatmul, "%.1f"))
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(max(len(xs), 1))
+}
+
+// meanRange formats xs as "mean (min-max)".
+func meanRange(xs []float64, f string) string {
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return fmt.Sprintf(f+" ("+f+"-"+f+")", mean(xs), lo, hi)
 }
 
 // printBench prints the mean (min-max) of each measure and the ratio ours/peer.
