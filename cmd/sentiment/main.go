@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -50,9 +51,37 @@ Usage:
                                               (needs bin/sentiment-onnx: make build-onnx)
   sentiment results [DIR]                     writes the index of the results directory (default results) to DIR/README.md
 
+  sentiment version                           the version, commit and Go toolchain of this binary (also --version)
+
 Run "sentiment COMMAND -h" for a command's flags.
 The Hugging Face cache is --hf-cache, else $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
 `)
+
+// version is the binary's module version, the commit it was built from (with "+changes" when
+// the working tree had uncommitted changes), its Go toolchain and GOEXPERIMENT, as the Go
+// toolchain recorded them.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "sentiment (no build information)"
+	}
+	set := map[string]string{}
+	for _, s := range bi.Settings {
+		set[s.Key] = s.Value
+	}
+	commit := "commit unknown"
+	if r := set["vcs.revision"]; r != "" {
+		commit = "commit " + r[:min(12, len(r))]
+		if set["vcs.modified"] == "true" {
+			commit += "+changes"
+		}
+	}
+	experiment := ""
+	if e := set["GOEXPERIMENT"]; e != "" {
+		experiment = ", GOEXPERIMENT=" + e
+	}
+	return fmt.Sprintf("sentiment %s (%s, %s%s)", bi.Main.Version, commit, bi.GoVersion, experiment)
+}
 
 // errUsage marks errors already explained by the flag package.
 var errUsage = errors.New("usage")
@@ -85,8 +114,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // dispatch runs the command that args name, or prints the usage.
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given: name one of the commands above")
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "help":
 		fmt.Fprint(stdout, usage)
+		return nil
+	case args[0] == "--version" || args[0] == "version":
+		fmt.Fprintln(stdout, version())
 		return nil
 	}
 	cmd, ok := commands[args[0]]

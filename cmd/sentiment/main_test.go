@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -128,5 +129,24 @@ func TestFlagsAfterOperands(t *testing.T) {
 	run(context.Background(), []string{"eval", "-h"}, &help, &help)
 	if strings.Contains(help.String(), "-model sentiment") || !strings.Contains(help.String(), "-model string") {
 		t.Errorf("eval -h:\n%s", help.String())
+	}
+}
+
+// TestNoCommandIsAnError: `sentiment` alone prints the usage to stderr and fails (scripts that
+// forgot the command see it), and --version names the toolchain.
+func TestNoCommandIsAnError(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "no command") {
+		t.Errorf("no command: %v", err)
+	}
+	if !strings.Contains(errb.String(), "Usage") || out.Len() != 0 {
+		t.Errorf("no command: stdout %q, stderr %q", out.String(), errb.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"--version"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "sentiment ") || !strings.Contains(out.String(), runtime.Version()) {
+		t.Errorf("--version printed %q", out.String())
 	}
 }
