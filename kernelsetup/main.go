@@ -256,12 +256,14 @@ func installed(path, module string) (version, goVersion string) {
 	return parseBuildInfo(string(out), module)
 }
 
-// parseBuildInfo reads `go version -m` output: the first line ends in the Go version; the
-// module is the main module ("mod") or a dependency ("dep").
+// parseBuildInfo reads `go version -m` output: the first line holds the Go version, its
+// experiments (GOEXPERIMENT, written "-X:simd" or " X:simd") left out, since they do not change
+// which toolchain built the tool; the module is the main module ("mod") or a dependency ("dep").
 func parseBuildInfo(out, module string) (version, goVersion string) {
 	lines := strings.Split(out, "\n")
-	if f := strings.Fields(lines[0]); len(f) > 0 {
-		goVersion = f[len(f)-1]
+	_, first, _ := strings.Cut(lines[0], ": ") // "PATH: go1.27.4-X:simd"
+	if f := strings.Fields(first); len(f) > 0 {
+		goVersion, _, _ = strings.Cut(f[0], "-X:")
 	}
 	for _, l := range lines[1:] {
 		f := strings.Fields(l)

@@ -93,6 +93,12 @@ func TestParseBuildInfo(t *testing.T) {
 	if v, gv := parseBuildInfo(goimports, "golang.org/x/tools"); v != "v0.52.0" || gv != "go1.26.8" {
 		t.Errorf("goimports: %q %q", v, gv)
 	}
+	// Built with GOEXPERIMENT=simd (as make kernel builds): the same toolchain.
+	for _, first := range []string{"go/bin/gonb: go1.27.4-X:simd", "go/bin/gonb: go1.27.4 X:simd"} {
+		if _, gv := parseBuildInfo(first+"\n", gonbModule); gv != "go1.27.4" {
+			t.Errorf("%q: Go version %q, want go1.27.4", first, gv)
+		}
+	}
 	if v, _ := parseBuildInfo(goimports, gonbModule); v != "" {
 		t.Errorf("module not in the binary: got %q", v)
 	}
