@@ -311,8 +311,25 @@ func build(o Options, t tool) error {
 
 // jupyterHint is what to run when Jupyter is missing.
 const jupyterHint = `Jupyter is not installed. Install it, then run kernelsetup again:
-  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
+  Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
   elsewhere:     python3 -m pip install jupyterlab nbconvert nbclient`
+
+// notebookPresent reports whether Jupyter's notebook server (jupyter notebook) is installed:
+// executing the notebooks needs only nbconvert, opening them in a browser needs it.
+func notebookPresent() bool {
+	_, err := exec.LookPath("jupyter-notebook")
+	return err == nil
+}
+
+// readyMessage is the last word of a setup: how to open or execute the notebooks, and how to
+// install the notebook server when it is missing.
+func readyMessage(notebook bool) string {
+	run := fmt.Sprintf("jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=%s notebooks/01-data.ipynb", KernelName)
+	if !notebook {
+		return "ready to execute the notebooks:\n  " + run + "\nto open them in a browser, install the notebook server first (Debian: sudo apt-get install -y jupyter-notebook), then: jupyter notebook notebooks/\n"
+	}
+	return "ready: jupyter notebook notebooks/ (then pick the \"Go (gonb)\" kernel), or execute them with\n  " + run + "\n"
+}
 
 func jupyterPresent() (string, bool) {
 	p, err := exec.LookPath("jupyter")
@@ -361,7 +378,7 @@ func install(o Options, stdout io.Writer) error {
 	if _, ok := jupyterPresent(); !ok {
 		return errors.New(jupyterHint)
 	}
-	fmt.Fprintf(stdout, "ready: open notebooks/ in Jupyter and pick the \"Go (gonb)\" kernel, or run\n  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=%s notebooks/01-data.ipynb\n", KernelName)
+	fmt.Fprint(stdout, readyMessage(notebookPresent()))
 	return nil
 }
 

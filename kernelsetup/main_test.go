@@ -125,9 +125,20 @@ func TestCheckReportsMissingPieces(t *testing.T) {
 }
 
 func TestJupyterHintNamesTheInstallCommand(t *testing.T) {
-	for _, s := range []string{"apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel", "pip install"} {
+	for _, s := range []string{"apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel", "pip install"} {
 		if !strings.Contains(jupyterHint, s) {
 			t.Errorf("hint lacks %q", s)
 		}
+	}
+}
+
+// TestReadyMessage: without the notebook server the setup does not claim the notebooks open in
+// a browser, and names the package that does it.
+func TestReadyMessage(t *testing.T) {
+	if m := readyMessage(false); !strings.Contains(m, "apt-get install -y jupyter-notebook") || strings.HasPrefix(m, "ready: jupyter notebook") {
+		t.Errorf("without jupyter-notebook: %q", m)
+	}
+	if m := readyMessage(true); !strings.HasPrefix(m, "ready: jupyter notebook notebooks/") {
+		t.Errorf("with jupyter-notebook: %q", m)
 	}
 }
