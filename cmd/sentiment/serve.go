@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/server"
@@ -28,7 +30,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return fmt.Errorf("serve: %w (is another server using %s? pick another with --addr)", err, *addr)
+		return listenError(err, *addr)
 	}
 	srv := server.New(p, *dir).HTTPServer(*addr)
 	fmt.Fprintf(stdout, "serving %s on http://%s/ (API: POST /api/predict); Ctrl-C stops\n", *dir, ln.Addr())
@@ -46,4 +48,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "stopped")
 		return nil
 	}
+}
+
+// listenError explains why --addr could not be listened on: an address in use (another server:
+// pick another port), or one that is not HOST:PORT.
+func listenError(err error, addr string) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("serve: %w (another server is using %s: pick another with --addr)", err, addr)
+	}
+	if _, _, splitErr := net.SplitHostPort(addr); splitErr != nil {
+		return fmt.Errorf("serve: --addr %q is not HOST:PORT (for example 127.0.0.1:8080, or :8080 for every interface): %v", addr, splitErr)
+	}
+	return fmt.Errorf("serve: cannot listen on %s: %w (check the host and port of --addr)", addr, err)
 }
