@@ -384,15 +384,15 @@ func SplitFiles(ctx context.Context, cacheDir, split string, offline bool) ([]st
 		slices.Sort(local)
 		return local, nil
 	}
-	hint := fmt.Sprintf("set --hf-cache (or HF_HUB_CACHE, or HF_HOME) to a Hugging Face cache that holds %s, "+
+	hint := fmt.Sprintf("point the cache at one that holds %s (sentiment's --hf-cache, DataConfig.CacheDir in Go, or HF_HUB_CACHE or HF_HOME), "+
 		"or run once with network access to download it", DatasetID)
 	if offline {
-		return nil, fmt.Errorf("imdb: split %q not found in the Hugging Face cache %q (looked in %s) and offline mode is on: %s",
-			split, cacheDir, splitDir, hint)
+		return nil, fmt.Errorf("imdb: the IMDB dataset is not in the Hugging Face cache %q (its %s split is not in %s) and offline mode is on: %s",
+			cacheDir, split, splitDir, hint)
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return nil, fmt.Errorf("imdb: split %q not found in %s, and the cache directory %q cannot be created to download it: %v; %s",
-			split, splitDir, cacheDir, err, hint)
+		return nil, fmt.Errorf("imdb: the IMDB dataset is not in the Hugging Face cache %q (its %s split is not in %s), and the directory cannot be created to download it: %v; %s",
+			cacheDir, split, splitDir, err, hint)
 	}
 	ds := datasets.New(DatasetID).WithCacheDir(cacheDir)
 	files, err := ds.ListFiles(Config, split)
@@ -404,8 +404,8 @@ func SplitFiles(ctx context.Context, cacheDir, split string, offline bool) ([]st
 		paths, err = ds.DownloadCtx(ctx, files...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("imdb: split %q not found in the Hugging Face cache %q (looked in %s), and downloading it failed: %v; %s",
-			split, cacheDir, splitDir, err, hint)
+		return nil, fmt.Errorf("imdb: the IMDB dataset is not in the Hugging Face cache %q (its %s split is not in %s), and downloading it failed: %v; %s",
+			cacheDir, split, splitDir, err, hint)
 	}
 	return paths, nil
 }

@@ -144,7 +144,7 @@ func TestMissingCacheOffline(t *testing.T) {
 	if err == nil {
 		t.Fatal("want an error for an empty cache")
 	}
-	for _, want := range []string{dir, "--hf-cache", "HF_HUB_CACHE", "HF_HOME"} {
+	for _, want := range []string{dir, "the IMDB dataset is not in the Hugging Face cache", "--hf-cache", "DataConfig.CacheDir", "HF_HUB_CACHE", "HF_HOME"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
