@@ -29,6 +29,9 @@ func Load(dir string) (*Predictor, error) { return load(dir, true) }
 // load is Load; without calibrated it leaves calibration.json aside (temperature 1), as
 // Calibrate, which replaces it, wants.
 func load(dir string, calibrated bool) (*Predictor, error) {
+	if err := notAPretraining(dir); err != nil {
+		return nil, err
+	}
 	verified, calibrated, err := verifyRun(dir, calibrated)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
@@ -102,6 +105,23 @@ func verifyRun(dir string, calibrate bool) (verified, calibrated bool, err error
 		return true, false, fmt.Errorf("%w (or rerun `sentiment calibrate --model %s`, which writes it anew)", err, dir)
 	}
 	return true, true, nil
+}
+
+// notAPretraining refuses a pretraining's directory (encoder.ckpt and no best.ckpt), which holds
+// an encoder, not a classifier, and says how to fine-tune one from it.
+func notAPretraining(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, BestCheckpoint)); err == nil {
+		return nil
+	}
+	preset := "PRESET"
+	if pc, _, err := readPretrained(dir); err == nil {
+		preset = pc.FineTunePreset()
+	}
+	return fmt.Errorf("load %s: it holds a pretraining (%s from sentiment pretrain), not a classifier: fine-tune one from it with `sentiment train --preset %s --init %s`, then use that run",
+		dir, EncoderCheckpoint, preset, dir)
 }
 
 // readConfig reads dir's config.json strictly: a field this version does not know is refused,

@@ -329,3 +329,23 @@ func TestEvaluateReadsTheRecordedCache(t *testing.T) {
 		t.Errorf("eval %+v, training's test %+v", m, res.Test)
 	}
 }
+
+// TestLoadRefusesAPretraining: a pretraining's directory is not taken for a classifier's; the
+// error says how to fine-tune one from it, with the preset its pretraining names.
+func TestLoadRefusesAPretraining(t *testing.T) {
+	dir := t.TempDir()
+	pc, err := PretrainPreset("regions", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.WriteJSON(filepath.Join(dir, ConfigFile), pc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, EncoderCheckpoint), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "holds a pretraining") || !strings.Contains(err.Error(), "sentiment train --preset regions --init "+dir) {
+		t.Errorf("Load of a pretraining: %v", err)
+	}
+}
