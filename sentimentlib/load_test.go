@@ -349,3 +349,23 @@ func TestLoadRefusesAPretraining(t *testing.T) {
 		t.Errorf("Load of a pretraining: %v", err)
 	}
 }
+
+// TestReadLogitsNamesWhatIsMissing: the logits of a run that does not exist, of one that has
+// not finished and of a pretraining each get their own error, not "rerun the training".
+func TestReadLogitsNamesWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ dir, want string }{
+		{filepath.Join(dir, "nope"), "no run directory"},
+		{dir, "holds no finished training"},
+	} {
+		if _, err := ReadLogits(c.dir); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.dir, err, c.want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, BestCheckpoint), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadLogits(dir); err == nil || !strings.Contains(err.Error(), "which sentiment train writes when it ends") {
+		t.Errorf("no logits.json: %v", err)
+	}
+}
