@@ -53,3 +53,28 @@ func TestCUDAEnv(t *testing.T) {
 		t.Errorf("missing plugin: %v: %s", err, out)
 	}
 }
+
+// TestReadmeProgramCompiles: the Go program in README.md ("As a Go library") compiles and
+// passes go vet as pasted.
+func TestReadmeProgramCompiles(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```go\n")
+	program, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed || !strings.HasPrefix(program, "package main") {
+		t.Fatalf("README.md has no complete Go program in a ```go block")
+	}
+	dir, err := os.MkdirTemp(".", "testdata-readme-") // inside the module, so that its imports resolve
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(program), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("go", "vet", "./"+filepath.Join(dir, "main.go")).CombinedOutput(); err != nil {
+		t.Errorf("README's program does not build: %v\n%s", err, out)
+	}
+}
