@@ -19,7 +19,7 @@ import (
 // against scikit-learn's NBSVM (benchNBSVM).
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
-	cache := fs.String("hf-cache", "", "Hugging Face hub cache directory")
+	cache := fs.String("hf-cache", "", cacheHelp)
 	steps := fs.Int("steps", 60, "timed training steps per measurement")
 	infer := fs.Int("infer", 256, "reviews for the inference timings")
 	repeats := fs.Int("repeats", 3, "measurements of each implementation, interleaved")

@@ -12,7 +12,14 @@ import (
 )
 
 // cacheHelp is the help text of --hf-cache: where the cache is looked for without the flag.
-const cacheHelp = "Hugging Face hub cache directory (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)"
+const cacheHelp = "Hugging Face hub cache directory (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub when it holds the dataset, else a shared/hf-cache in the working directory or above it, as a checkout's ../shared/hf-cache)"
+
+// operandsHelp are the arguments after the flags of the commands with flags that take any,
+// for their -h (the commands without flags have their own usage: parseFlagless).
+var operandsHelp = map[string]string{
+	"predict":  "TEXT... (or - to read one review per line from stdin)",
+	"ensemble": "RUN1 RUN2 (two run directories trained on the same split)",
+}
 
 // dataFlags are the flags shared by every command that reads the dataset.
 type dataFlags struct {
@@ -43,6 +50,10 @@ func (d *dataFlags) config() sentimentlib.DataConfig {
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: sentiment %s [flags] %s\n", name, operandsHelp[name])
+		fs.PrintDefaults()
+	}
 	return fs
 }
 
@@ -55,7 +66,7 @@ func modelFlag(fs *flag.FlagSet) *string {
 // modelCacheFlags defines --model (see modelFlag) and --hf-cache, for a command that reads a
 // model and the dataset again.
 func modelCacheFlags(fs *flag.FlagSet) (dir, cache *string) {
-	return modelFlag(fs), fs.String("hf-cache", "", "Hugging Face hub cache directory")
+	return modelFlag(fs), fs.String("hf-cache", "", cacheHelp)
 }
 
 // requireModel is the error of a command run without --model (dir is its value), or nil.

@@ -150,3 +150,17 @@ func TestNoCommandIsAnError(t *testing.T) {
 		t.Errorf("--version printed %q", out.String())
 	}
 }
+
+// TestHelpShowsOperands: predict -h and ensemble -h say what follows the flags, and every
+// --hf-cache help names the shared/hf-cache fallback.
+func TestHelpShowsOperands(t *testing.T) {
+	for cmd, want := range map[string]string{"predict": "Usage: sentiment predict [flags] TEXT...", "ensemble": "Usage: sentiment ensemble [flags] RUN1 RUN2", "eval": "shared/hf-cache"} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), []string{cmd, "-h"}, &out, &errb); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("%s -h lacks %q:\n%s", cmd, want, errb.String())
+		}
+	}
+}
