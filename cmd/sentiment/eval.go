@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
@@ -19,9 +20,20 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := requireModel(fs, *dir); err != nil {
 		return err
 	}
-	m, err := sentimentlib.Evaluate(ctx, *dir, *split, *cache)
+	p, err := loadModel(*dir, stderr)
+	if err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	scored, err := p.PredictSplit(ctx, *split, *cache)
+	if err != nil {
+		return fmt.Errorf("evaluate: %w", err)
+	}
+	m, err := sentimentlib.MetricsOf(scored)
 	if err != nil {
 		return err
+	}
+	if t := p.Temperature(); t != 1 {
+		fmt.Fprintf(stderr, "calibrated: probabilities use temperature %.3f (%s, fitted by sentiment calibrate on validation); accuracy and ROC-AUC do not depend on it\n", t, sentimentlib.CalibrationFile)
 	}
 	if *asJSON {
 		return printJSON(stdout, m)

@@ -64,6 +64,10 @@ func TestNBSVMCommands(t *testing.T) {
 	if err := run(ctx, []string{"calibrate", "--model", dir, "--hf-cache", fixture}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
+	errb.Reset()
+	if err := run(ctx, []string{"eval", "--model", dir, "--hf-cache", fixture}, &out, &errb); err != nil || !strings.Contains(errb.String(), "calibrated: probabilities use temperature") {
+		t.Errorf("eval after calibrate does not say its probabilities are calibrated: %v\n%s", err, errb.String())
+	}
 	for _, unreadable := range []string{"<br /><br />", "😀😀", "!!!"} {
 		out.Reset()
 		if err := run(ctx, []string{"predict", "--model", dir, "fine", unreadable}, &out, &errb); err == nil || !strings.Contains(err.Error(), "review 2") || !strings.Contains(err.Error(), "no readable words") {
@@ -74,7 +78,7 @@ func TestNBSVMCommands(t *testing.T) {
 		}
 	}
 	checkPredictStdin(t, dir)
-	if err := run(ctx, []string{"bench", "--peer", "sklearn"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "torch or nbsvm") {
+	if err := run(ctx, []string{"bench", "--peer", "sklearn"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "torch, nbsvm or regions") {
 		t.Errorf("bench --peer sklearn: %v", err)
 	}
 }
