@@ -93,7 +93,7 @@ var errHelp = errors.New("help printed")
 // error exits with status 2.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdout, progressOut(os.Stderr))
 	stop()
 	if err != nil {
 		if !errors.Is(err, errUsage) {
