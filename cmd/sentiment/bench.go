@@ -73,7 +73,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cmd.Stderr = stderr
 		out, err := cmd.Output()
 		if err != nil {
-			return fmt.Errorf("bench: the PyTorch peer failed: %w (needs PyTorch: Debian apt-get install -y python3-torch libopenblas0-pthread; --python '' skips it)", err)
+			return fmt.Errorf("bench: the PyTorch peer (%s %s) failed: %w; it needs PyTorch: Debian apt-get install -y python3-torch libopenblas0-pthread, and --python /usr/bin/python3 when the python3 on PATH is another (--python '' skips the peer)", *python, peer, err)
 		}
 		var pr experiments.BenchResult
 		if err := json.Unmarshal(out, &pr); err != nil {

@@ -54,3 +54,12 @@ func TestBenchRegions(t *testing.T) {
 		t.Errorf("a failing peer: %v", err)
 	}
 }
+
+// TestBenchTorchPeerError: a Python without PyTorch gets an error that names --python.
+func TestBenchTorchPeerError(t *testing.T) {
+	var out, errs bytes.Buffer
+	err := run(context.Background(), []string{"bench", "--hf-cache", "../../data/hf-cache", "--python", "false", "--steps", "1", "--infer", "2", "--repeats", "1"}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "--python /usr/bin/python3") || !strings.Contains(err.Error(), "python3-torch") {
+		t.Errorf("bench with a Python that fails: %v", err)
+	}
+}
