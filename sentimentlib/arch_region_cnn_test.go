@@ -218,14 +218,18 @@ func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResu
 }
 
 // TestSparseRegionPretraining: the tv-embedding pretrained with region_pretraining.optimizer
-// sparse-sgd, plain and with momentum, learns (the held-out region loss falls at every
+// sparse-sgd (plain and with momentum) and sparse-adam learns (the held-out region loss falls at every
 // evaluation), resumes from an interruption to the uninterrupted run's result, saves the
 // tv-embedding alone, and a region CNN fine-tunes from it.
 func TestSparseRegionPretraining(t *testing.T) {
 	ctx := context.Background()
-	for _, momentum := range []float64{0, 0.9} {
+	for _, c := range []struct {
+		optimizer    string
+		momentum, lr float64
+	}{{"sparse-sgd", 0, 2}, {"sparse-sgd", 0.9, 0.2}, {"sparse-adam", 0, 0.02}} {
+		momentum := c.momentum
 		cfg := tinyRegionPretraining(t)
-		cfg.RegionPretraining.Optimizer, cfg.RegionPretraining.Momentum, cfg.LearningRate = "sparse-sgd", momentum, 2*(1-momentum)
+		cfg.RegionPretraining.Optimizer, cfg.RegionPretraining.Momentum, cfg.LearningRate = c.optimizer, momentum, c.lr
 		full := t.TempDir()
 		want, err := Pretrain(ctx, cfg, full, nil)
 		if err != nil {
@@ -236,7 +240,7 @@ func TestSparseRegionPretraining(t *testing.T) {
 			vals = append(vals, m["held_out"].(map[string]any)["region_loss"].(float64))
 		}
 		if len(vals) != 3 || !(vals[2] < vals[1] && vals[1] < vals[0]) {
-			t.Errorf("momentum %g: held-out region loss at steps 10, 20, 30: %v, want it falling", momentum, vals)
+			t.Errorf("%+v: held-out region loss at steps 10, 20, 30: %v, want it falling", c, vals)
 		}
 		dir, _ := interruptedPretraining(t, cfg, want)
 		c := tinyRegions(t)
@@ -245,7 +249,7 @@ func TestSparseRegionPretraining(t *testing.T) {
 		}
 		c.Epochs = 1
 		if _, err := Train(ctx, c, t.TempDir(), nil); err != nil {
-			t.Errorf("momentum %g: fine-tuning from the sparse tv-embedding: %v", momentum, err)
+			t.Errorf("%+v: fine-tuning from the sparse tv-embedding: %v", c, err)
 		}
 	}
 	cfg := tinyRegionPretraining(t)
@@ -253,7 +257,8 @@ func TestSparseRegionPretraining(t *testing.T) {
 		optimizer string
 		momentum  float64
 		want      string
-	}{{"adagrad", 0, "region_pretraining.optimizer"}, {"sparse-sgd", 1, "momentum 1 out of range"}, {"", 0.9, "applies to optimizer \"sparse-sgd\" only"}} {
+	}{{"adagrad", 0, "region_pretraining.optimizer"}, {"sparse-sgd", 1, "momentum 1 out of range"}, {"", 0.9, "applies to optimizer \"sparse-sgd\" only"},
+		{"sparse-adam", 0.9, "applies to optimizer \"sparse-sgd\" only"}} {
 		bad := cfg
 		bad.RegionPretraining.Optimizer, bad.RegionPretraining.Momentum = c.optimizer, c.momentum
 		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -35,11 +35,12 @@ type RegionPretraining struct {
 	Regions        int     `json:"regions"`
 	Negatives      int     `json:"negatives"`
 	NegativeWeight float64 `json:"negative_weight"`
-	// Optimizer is "" (AdamW on the GoMLX graph, updating the whole tables at every step) or
+	// Optimizer is "" (AdamW on the GoMLX graph, updating the whole tables at every step),
 	// "sparse-sgd": minibatch SGD over only the rows a batch reads (package sparse), on the same
-	// loss, with learning_rate's own scale (SGD's step is the gradient times it). sparse-sgd
-	// clips nothing (clip_norm does not apply to it) and has no weight decay (weight_decay must
-	// be 0).
+	// loss, with learning_rate's own scale (SGD's step is the gradient times it), or
+	// "sparse-adam": lazy Adam over the rows a batch reads (AdamW's learning rates; the rows a
+	// batch does not read, and their moments, wait). The sparse ones clip nothing (clip_norm
+	// does not apply to them) and have no weight decay (weight_decay must be 0).
 	Optimizer string `json:"optimizer,omitempty"`
 	// Momentum, in [0, 1), makes sparse-sgd heavy-ball SGD (v = momentum v + g, w -= lr v; the
 	// paper's 0.9), its velocities applied lazily to the rows a step does not read (package
@@ -48,8 +49,11 @@ type RegionPretraining struct {
 	Momentum float64 `json:"momentum,omitempty"`
 }
 
-// sparseSGD is RegionPretraining.Optimizer's sparse choice.
-const sparseSGD = "sparse-sgd"
+// RegionPretraining.Optimizer's sparse choices.
+const (
+	sparseSGD  = "sparse-sgd"
+	sparseAdam = "sparse-adam"
+)
 
 // tvPretraining is the name of the tv-embedding's pretraining (PretrainConfig's architecture).
 const tvPretraining = "regions"
@@ -82,16 +86,16 @@ func validateTV(c PretrainConfig) error {
 		return fmt.Errorf("pretrain config: region_pretraining %+v: regions >= 1, negatives and negative_weight >= 0", s)
 	case c.BatchSize < 1 || c.Steps < 1 || c.HeldOut < 1 || c.EvalEverySteps < 0:
 		return fmt.Errorf("pretrain config: batch_size %d, steps %d and held_out %d must be >= 1", c.BatchSize, c.Steps, c.HeldOut)
-	case s.Optimizer != "" && s.Optimizer != sparseSGD:
-		return fmt.Errorf("pretrain config: region_pretraining.optimizer %q: want %q or leave it out (AdamW)", s.Optimizer, sparseSGD)
-	case s.Optimizer == "" && (c.LearningRate <= 0 || c.LearningRate > 1):
+	case s.Optimizer != "" && s.Optimizer != sparseSGD && s.Optimizer != sparseAdam:
+		return fmt.Errorf("pretrain config: region_pretraining.optimizer %q: want %q, %q or leave it out (AdamW)", s.Optimizer, sparseSGD, sparseAdam)
+	case s.Optimizer != sparseSGD && (c.LearningRate <= 0 || c.LearningRate > 1):
 		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 1]", c.LearningRate)
 	case s.Momentum < 0 || s.Momentum >= 1:
 		return fmt.Errorf("pretrain config: region_pretraining.momentum %g out of range [0, 1) (for example 0.9)", s.Momentum)
 	case s.Momentum != 0 && s.Optimizer != sparseSGD:
 		return fmt.Errorf("pretrain config: region_pretraining.momentum %g applies to optimizer %q only (AdamW has its own moments): set region_pretraining.optimizer=%s or leave momentum out", s.Momentum, sparseSGD, sparseSGD)
-	case s.Optimizer == sparseSGD && c.WeightDecay != 0:
-		return fmt.Errorf("pretrain config: weight_decay %g: sparse-sgd has no weight decay (set it to 0)", c.WeightDecay)
+	case s.Optimizer != "" && c.WeightDecay != 0:
+		return fmt.Errorf("pretrain config: weight_decay %g: %s has no weight decay (set it to 0)", c.WeightDecay, s.Optimizer)
 	case s.Optimizer == sparseSGD && (c.LearningRate <= 0 || c.LearningRate > 10_000):
 		return fmt.Errorf("pretrain config: learning_rate %g out of range (0, 10000] for sparse-sgd", c.LearningRate)
 	}
@@ -139,7 +143,7 @@ func pretrainTV(ctx context.Context, cfg PretrainConfig, outDir string, resuming
 	run := &trainloop.Run{Name: "pretrain", Dir: outDir, Store: store, Batches: trainDS, Steps: cfg.Steps,
 		EvalEvery: cfg.EvalEverySteps, LossName: "region loss", Progress: progress}
 	var sync func() error
-	if r.Optimizer == sparseSGD {
+	if r.Optimizer != "" {
 		var sp *sparseTV
 		if sp, err = newSparseTV(cfg, store, vocab.VocabSize()); err != nil {
 			return nil, err
@@ -198,11 +202,14 @@ type sparseTV struct {
 }
 
 // tvPaths are the variables of model.RegionEmbedding, in sparse.TV's order U, B, W, C, and
-// velocityPaths their velocities (sparse.TV's VU, VB, VW, VC), which no model reads.
+// velocityPaths and secondPaths the sparse optimizer's state of each, which no model reads:
+// momentum's velocities or Adam's first moments (sparse.TV's VU, VB, VW, VC), and Adam's second
+// moments (SU, SB, SW, SC).
 var (
 	tvPaths = []string{"/model/" + smodel.TVScope + "/embeddings/embeddings", "/model/" + smodel.TVScope + "/bias",
 		"/model/" + smodel.TVOutputScope + "/weights", "/model/" + smodel.TVOutputScope + "/bias"}
 	velocityPaths = []string{"/sparse_momentum/u", "/sparse_momentum/b", "/sparse_momentum/w", "/sparse_momentum/c"}
+	secondPaths   = []string{"/sparse_adam/u2", "/sparse_adam/b2", "/sparse_adam/w2", "/sparse_adam/c2"}
 )
 
 // newSparseTV creates the tables in the store as model.RegionEmbedding initialises them (the
@@ -226,24 +233,23 @@ func newSparseTV(cfg PretrainConfig, store *model.Store, vocab int) (*sparseTV, 
 			return nil, fmt.Errorf("pretrain: %w", err)
 		}
 	}
-	if cfg.RegionPretraining.Momentum == 0 {
-		return &sparseTV{cfg: cfg, store: store, vocab: vocab}, nil
-	}
-	for i, d := range dims { // the velocities, zero
-		v, err := store.CreateVariable(velocityPaths[i], tensors.FromShape(shapes.Make(smodel.DType, d...)))
+	sp := &sparseTV{cfg: cfg, store: store, vocab: vocab}
+	for i, path := range sp.paths()[len(tvPaths):] { // the optimizer's state, zero
+		v, err := store.CreateVariable(path, tensors.FromShape(shapes.Make(smodel.DType, dims[i%4]...)))
 		if err != nil {
 			return nil, fmt.Errorf("pretrain: %w", err)
 		}
 		v.Trainable = false
 	}
-	return &sparseTV{cfg: cfg, store: store, vocab: vocab}, nil
+	return sp, nil
 }
 
-// step takes the sparse SGD step of the batch at the learning rate of the schedule (linear
-// warmup, then cosine decay to a hundredth, like the graph's: optim.Schedule).
+// step takes the sparse step of the batch at the learning rate of the schedule (linear warmup,
+// then cosine decay to a hundredth, like the graph's: optim.Schedule).
 func (s *sparseTV) step(b *tvsample.Batch, step int) (float64, error) {
 	if s.tv == nil {
-		s.tv = &sparse.TV{Vocab: s.vocab, Dim: s.cfg.Regions.TVDim, Momentum: float32(s.cfg.RegionPretraining.Momentum)}
+		s.tv = &sparse.TV{Vocab: s.vocab, Dim: s.cfg.Regions.TVDim, Momentum: float32(s.cfg.RegionPretraining.Momentum),
+			Adam: s.cfg.RegionPretraining.Optimizer == sparseAdam, AdamSteps: step}
 		for i, dst := range s.tables() {
 			t, err := s.store.GetVariable(s.paths()[i]).Value()
 			if err != nil {
@@ -255,16 +261,31 @@ func (s *sparseTV) step(b *tvsample.Batch, step int) (float64, error) {
 	return s.tv.Step(b, float32(optim.Schedule(s.cfg.LearningRate, s.cfg.WarmupSteps, s.cfg.Steps, step)), 0)
 }
 
-// tables are sparse.TV's tables (with momentum, and their velocities), in the order of paths.
+// tables are sparse.TV's tables and its optimizer's state, in the order of paths.
 func (s *sparseTV) tables() []*[]float32 {
 	t := []*[]float32{&s.tv.U, &s.tv.B, &s.tv.W, &s.tv.C}
-	if s.tv.Momentum != 0 {
+	r := s.cfg.RegionPretraining
+	if r.Momentum != 0 || r.Optimizer == sparseAdam {
 		t = append(t, &s.tv.VU, &s.tv.VB, &s.tv.VW, &s.tv.VC)
+	}
+	if r.Optimizer == sparseAdam {
+		t = append(t, &s.tv.SU, &s.tv.SB, &s.tv.SW, &s.tv.SC)
 	}
 	return t
 }
 
-func (s *sparseTV) paths() []string { return append(slices.Clone(tvPaths), velocityPaths...) }
+// paths are the store's variables of tables, in its order.
+func (s *sparseTV) paths() []string {
+	p := slices.Clone(tvPaths)
+	r := s.cfg.RegionPretraining
+	if r.Momentum != 0 || r.Optimizer == sparseAdam {
+		p = append(p, velocityPaths...)
+	}
+	if r.Optimizer == sparseAdam {
+		p = append(p, secondPaths...)
+	}
+	return p
+}
 
 // sync flushes the pending momentum and writes the tables back into the store.
 func (s *sparseTV) sync() error {

@@ -38,6 +38,15 @@ type TV struct {
 	Momentum       float32
 	VU, VB, VW, VC []float32
 	lazy           *lazy
+	// Adam makes Step lazy Adam instead (TensorFlow's LazyAdam, PyTorch's SparseAdam), with
+	// GoMLX's AdamW defaults (beta1 0.9, beta2 0.999, epsilon 1e-7, no weight decay): a row the
+	// batch reads gets Adam's update from its moments, VU, VB, VW, VC the first and SU, SB, SW,
+	// SC the second (zero when nil at the first step); a row it does not read, and its moments,
+	// stay as they are. AdamSteps counts the steps taken (their bias correction): set it to the
+	// run's step when resuming.
+	Adam           bool
+	SU, SB, SW, SC []float32
+	AdamSteps      int
 }
 
 // check reports tables whose sizes do not fit Vocab and Dim.
@@ -48,15 +57,24 @@ func (m *TV) check() error {
 	if m.Momentum < 0 || m.Momentum >= 1 || m.Momentum != m.Momentum {
 		return fmt.Errorf("sparse: momentum %v out of range [0, 1)", m.Momentum)
 	}
-	if m.Momentum == 0 {
+	if m.Momentum != 0 && m.Adam {
+		return fmt.Errorf("sparse: momentum %v and Adam: choose one", m.Momentum)
+	}
+	states := []*[]float32{&m.VU, &m.VB, &m.VW, &m.VC}
+	names := []string{"VU", "VB", "VW", "VC"}
+	switch {
+	case m.Adam:
+		states = append(states, &m.SU, &m.SB, &m.SW, &m.SC)
+		names = append(names, "SU", "SB", "SW", "SC")
+	case m.Momentum == 0:
 		return nil
 	}
-	for i, v := range []*[]float32{&m.VU, &m.VB, &m.VW, &m.VC} {
-		n := []int{len(m.U), len(m.B), len(m.W), len(m.C)}[i]
+	for i, v := range states {
+		n := []int{len(m.U), len(m.B), len(m.W), len(m.C)}[i%4]
 		if *v == nil {
 			*v = make([]float32, n)
 		} else if len(*v) != n {
-			return fmt.Errorf("sparse: velocity %s of %d floats, its table %d", []string{"VU", "VB", "VW", "VC"}[i], len(*v), n)
+			return fmt.Errorf("sparse: optimizer state %s of %d floats, its table %d", names[i], len(*v), n)
 		}
 	}
 	return nil
@@ -89,7 +107,12 @@ func (m *TV) Step(b *tvsample.Batch, lr float32, threads int) (float64, error) {
 		m.catchUp(targets, words, threads)
 	}
 	s := m.backward(b, threads)
-	m.update(b, s, targets, words, lr, threads)
+	var rule *adamStep
+	if m.Adam {
+		m.AdamSteps++
+		rule = newAdamStep(lr, m.AdamSteps)
+	}
+	m.update(b, s, targets, words, lr, rule, threads)
 	if m.lazy != nil {
 		m.lazy.advance(lr)
 	}
@@ -185,7 +208,7 @@ func group(ids []int32, n int, keep func(pos int) bool) groups {
 
 // update applies the batch's gradients: each output row and each word vector the batch read
 // once, its contributions summed in position order; the bias of U over all rows.
-func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float32, threads int) {
+func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float32, adam *adamStep, threads int) {
 	D, T, q := m.Dim, b.Slots, b.Q
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -204,6 +227,11 @@ func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float3
 					r := int(k) / T
 					axpy(s.g[k], s.u[r*D:(r+1)*D], grad)
 					gc += s.g[k]
+				}
+				if adam != nil {
+					adam.row(m.W[t*D:(t+1)*D], m.VW[t*D:(t+1)*D], m.SW[t*D:(t+1)*D], grad)
+					adam.row(m.C[t:t+1], m.VC[t:t+1], m.SC[t:t+1], []float32{gc})
+					continue
 				}
 				if m.lazy == nil {
 					axpy(-lr, grad, m.W[t*D:(t+1)*D])
@@ -231,6 +259,10 @@ func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float3
 					r := int(p) / q
 					axpy(1, s.gh[r*D:(r+1)*D], grad)
 				}
+				if adam != nil {
+					adam.row(m.U[w*D:(w+1)*D], m.VU[w*D:(w+1)*D], m.SU[w*D:(w+1)*D], grad)
+					continue
+				}
 				if m.lazy == nil {
 					axpy(-lr, grad, m.U[w*D:(w+1)*D])
 					continue
@@ -245,9 +277,12 @@ func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float3
 		axpy(1, s.gh[r*D:(r+1)*D], grad)
 	}
 	wg.Wait()
-	if m.lazy == nil {
+	switch {
+	case adam != nil:
+		adam.row(m.B, m.VB, m.SB, grad)
+	case m.lazy == nil:
 		axpy(-lr, grad, m.B)
-	} else { // every step reads the bias: nothing pending
+	default: // every step reads the bias: nothing pending
 		move(m.B, m.VB, grad, m.Momentum, lr)
 	}
 }

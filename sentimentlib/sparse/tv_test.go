@@ -270,3 +270,83 @@ func TestMomentumRange(t *testing.T) {
 		t.Errorf("a VW of 3 floats: error %v", err)
 	}
 }
+
+// TestLazyAdam: lazy Adam over steps at a decaying learning rate gives the tables and moments
+// of Adam computed by hand (in float64) from the graph's gradients for the rows each batch
+// reads, leaving the other rows and their moments as they were; bit for bit whatever the
+// number of threads.
+func TestLazyAdam(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const vocab, dim = 16, 6
+	m := randomTV(rng, vocab, dim)
+	var lrs []float32
+	var batches []*tvsample.Batch
+	for i := range 8 {
+		lrs = append(lrs, 0.05*float32(math.Pow(0.8, float64(i))))
+		batches = append(batches, randomBatch(rng, 2, 3, 3, vocab))
+	}
+	want := m.clone()
+	m1 := &TV{U: make([]float32, len(m.U)), B: make([]float32, dim), W: make([]float32, len(m.W)), C: make([]float32, len(m.C))}
+	m2 := &TV{U: make([]float32, len(m.U)), B: make([]float32, dim), W: make([]float32, len(m.W)), C: make([]float32, len(m.C))}
+	for i, b := range batches {
+		_, g := graphGradients(t, want, b)
+		readU, readW := map[int]bool{}, map[int]bool{}
+		for _, w := range b.Regions {
+			readU[int(w)] = w > 1
+		}
+		for k, id := range b.Targets {
+			readW[int(id)] = readW[int(id)] || b.Weights[k] != 0
+		}
+		step := float64(i + 1)
+		c1, c2 := 1/(1-math.Pow(0.9, step)), 1/(1-math.Pow(0.999, step))
+		for j, table := range want.tables() {
+			width := []int{dim, dim, dim, 1}[j]
+			for k := range table {
+				row := k / width
+				if (j == 0 && !readU[row]) || (j >= 2 && !readW[row]) {
+					continue
+				}
+				gk := float64(g.tables()[j][k])
+				a := 0.9*float64(m1.tables()[j][k]) + 0.1*gk
+				v := 0.999*float64(m2.tables()[j][k]) + 0.001*gk*gk
+				m1.tables()[j][k], m2.tables()[j][k] = float32(a), float32(v)
+				table[k] -= float32(float64(lrs[i]) * a * c1 / (math.Sqrt(v*c2) + 1e-7))
+			}
+		}
+	}
+	var first *TV
+	for _, threads := range []int{1, 2, 3} {
+		got := m.clone()
+		got.Adam = true
+		for i, b := range batches {
+			if _, err := got.Step(b, lrs[i], threads); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j, name := range []string{"U", "B", "W", "C"} {
+			for k, w := range want.tables()[j] {
+				if d := math.Abs(float64(got.tables()[j][k] - w)); d > 1e-5 {
+					t.Fatalf("%d threads: %s[%d] = %v, hand-computed lazy Adam %v", threads, name, k, got.tables()[j][k], w)
+				}
+				gm, gv := [][]float32{got.VU, got.VB, got.VW, got.VC}[j][k], [][]float32{got.SU, got.SB, got.SW, got.SC}[j][k]
+				if math.Abs(float64(gm-m1.tables()[j][k])) > 1e-6 || math.Abs(float64(gv-m2.tables()[j][k])) > 1e-7 {
+					t.Fatalf("%d threads: moments of %s[%d] = %v, %v; hand-computed %v, %v", threads, name, k, gm, gv, m1.tables()[j][k], m2.tables()[j][k])
+				}
+			}
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for j := range 4 {
+			if !slices.Equal(first.tables()[j], got.tables()[j]) {
+				t.Errorf("%d threads: not bit for bit the 1-thread tables", threads)
+			}
+		}
+	}
+	for w := vocab / 2; w < vocab; w++ {
+		if !slices.Equal(first.U[w*dim:(w+1)*dim], m.U[w*dim:(w+1)*dim]) {
+			t.Fatalf("word %d, which no batch reads, moved", w)
+		}
+	}
+}
