@@ -112,8 +112,8 @@ func benchNBSVM(ctx context.Context, cache, python, script string, repeats int, 
 	return nil
 }
 
-// benchRegions runs `--peer regions`: the tv-embedding's sparse training step (plain SGD and
-// momentum) against the PyTorch peer on the same exported batches, interleaved, then the
+// benchRegions runs `--peer regions`: the tv-embedding's sparse training step (plain SGD,
+// momentum, lazy Adam) against the PyTorch peer on the same exported batches, interleaved, then the
 // work's GFLOP/s against each side's 1024^3 matrix product.
 func benchRegions(ctx context.Context, python, script string, threads, steps, repeats int, stdout, stderr io.Writer) error {
 	pc, err := sentimentlib.PretrainPreset("regions", false)
@@ -134,8 +134,8 @@ func benchRegions(ctx context.Context, python, script string, threads, steps, re
 	var names []string
 	var goMatmul, peerMatmul []float64
 	for r := range max(repeats, 1) {
-		for _, momentum := range []float32{0, 0.9} {
-			res, err := experiments.BenchTVGo(batches, vocab, dim, momentum, steps)
+		for _, opt := range experiments.TVOptimizers {
+			res, err := experiments.BenchTVGo(batches, vocab, dim, opt, steps)
 			if err != nil {
 				return err
 			}
@@ -165,7 +165,7 @@ func benchRegions(ctx context.Context, python, script string, threads, steps, re
 	flops := experiments.TVFlops(batches[0], dim)
 	fmt.Fprintf(stdout, "tv-embedding step, %d regions of %d words, %d slots, vocabulary %d x %d; %d steps x %d interleaved repeats (mean, min-max)\n",
 		batches[0].Rows, batches[0].Q, batches[0].Slots, vocab, dim, steps, max(repeats, 1))
-	fmt.Fprintf(stdout, "%-22s %-28s %-28s %s\n", "regions/s", "ours (package sparse)", "pytorch (sparse SGD)", "ours vs peer")
+	fmt.Fprintf(stdout, "%-22s %-28s %-28s %s\n", "regions/s", "ours (package sparse)", "pytorch (sparse)", "ours vs peer")
 	for _, n := range names {
 		line := fmt.Sprintf("%-22s %-28s", n, meanRange(ours[n], "%.0f"))
 		if len(peers[n]) > 0 {

@@ -36,7 +36,7 @@ func TestPrintBench(t *testing.T) {
 func TestBenchRegions(t *testing.T) {
 	dir := t.TempDir()
 	peer := filepath.Join(dir, "peer.sh")
-	answer := `{"results":[{"peer":"fake","optimizer":"sgd","regions_per_s":1000},{"peer":"fake","optimizer":"sgd, momentum 0.9","regions_per_s":500}],"matmul_gflops":40}`
+	answer := `{"results":[{"peer":"fake","optimizer":"sgd","regions_per_s":1000},{"peer":"fake","optimizer":"sgd, momentum 0.9","regions_per_s":500},{"peer":"fake","optimizer":"adam (lazy)","regions_per_s":250}],"matmul_gflops":40}`
 	if err := os.WriteFile(peer, []byte("#!/bin/sh\necho '"+answer+"'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -54,9 +54,12 @@ type TVResult struct {
 	RegionsPerSec float64 `json:"regions_per_s"`
 }
 
-// BenchTVGo times steps sparse steps (package sparse, momentum 0 or 0.9) over the batches in
-// turn, on every core, after two untimed steps.
-func BenchTVGo(batches []*tvsample.Batch, vocab, dim int, momentum float32, steps int) (TVResult, error) {
+// TVOptimizers are the sparse optimizers the benchmark times, as the peer names them.
+var TVOptimizers = []string{"sgd", "sgd, momentum 0.9", "adam (lazy)"}
+
+// BenchTVGo times steps sparse steps (package sparse, with one of TVOptimizers) over the
+// batches in turn, on every core, after two untimed steps.
+func BenchTVGo(batches []*tvsample.Batch, vocab, dim int, optimizer string, steps int) (TVResult, error) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	normal := func(n int) []float32 {
 		x := make([]float32, n)
@@ -65,8 +68,14 @@ func BenchTVGo(batches []*tvsample.Batch, vocab, dim int, momentum float32, step
 		}
 		return x
 	}
-	m := &sparse.TV{Vocab: vocab, Dim: dim, U: normal(vocab * dim), B: make([]float32, dim), W: normal(2 * vocab * dim), C: make([]float32, 2*vocab), Momentum: momentum}
-	res := TVResult{Peer: "ours (package sparse)", Optimizer: tvOptimizer(momentum)}
+	m := &sparse.TV{Vocab: vocab, Dim: dim, U: normal(vocab * dim), B: make([]float32, dim), W: normal(2 * vocab * dim), C: make([]float32, 2*vocab)}
+	switch optimizer {
+	case TVOptimizers[1]:
+		m.Momentum = 0.9
+	case TVOptimizers[2]:
+		m.Adam = true
+	}
+	res := TVResult{Peer: "ours (package sparse)", Optimizer: optimizer}
 	var start time.Time
 	for i := range steps + 2 {
 		if i == 2 {
@@ -79,13 +88,6 @@ func BenchTVGo(batches []*tvsample.Batch, vocab, dim int, momentum float32, step
 	m.Flush(runtime.GOMAXPROCS(0))
 	res.RegionsPerSec = float64(steps*batches[0].Rows) / time.Since(start).Seconds()
 	return res, nil
-}
-
-func tvOptimizer(momentum float32) string {
-	if momentum == 0 {
-		return "sgd"
-	}
-	return fmt.Sprintf("sgd, momentum %g", momentum)
 }
 
 // MatmulGFlops is what the machine does at its best through GoMLX's go backend, for scale: the
