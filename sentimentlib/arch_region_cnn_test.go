@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"path/filepath"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
@@ -264,5 +269,86 @@ func TestSparseRegionPretraining(t *testing.T) {
 		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("optimizer %q, momentum %g: %v, want %q", c.optimizer, c.momentum, err, c.want)
 		}
+	}
+}
+
+// TestSparseTablesStep: the one-hot tables trained by rows (regions.sparse_tables) take, at the
+// first step, exactly the dense AdamW step (every other variable too): Adam's moments start at
+// 0, so rows a batch does not read do not move in either. At the second step the rows the
+// batch reads take dense AdamW's step again, and the others stay where the first step left
+// them, while dense AdamW moves them by their momentum.
+func TestSparseTablesStep(t *testing.T) {
+	const vocab, seqLen = 40, 8
+	cfg := tinyRegions(t)
+	cfg.Regions.Vocab, cfg.Regions.Maps, cfg.Regions.Sizes, cfg.Dropout, cfg.BatchSize, cfg.WarmupSteps = vocab-2, 4, []int{2, 3}, 0, 2, 0
+	batchOf := func(ids []int32) (train.Batch, []int32) {
+		return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(ids, 2, seqLen)},
+			Labels: []*tensors.Tensor{tensors.FromValue([]float32{1, 0}), tensors.FromValue([]float32{seqLen, seqLen}), tensors.FromValue([]float32{1, 1})},
+			Spec:   seqLen}, ids
+	}
+	first := []int32{2, 3, 4, 5, 1, 6, 7, 0, 8, 9, 3, 10, 11, 0, 0, 0}
+	second := []int32{2, 3, 12, 13, 14, 2, 0, 0, 15, 16, 17, 18, 19, 20, 21, 22}
+	stores := map[bool]*model.Store{}
+	trainers := map[bool]*train.Trainer{}
+	for _, sparse := range []bool{false, true} {
+		c := cfg
+		c.Regions.SparseTables = sparse
+		trainer, store, err := newTrainer(compute.MustNew(), c, vocabOnly(vocab), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, ids := batchOf(first)
+		if sparse {
+			b = withBatchRows(b, ids, vocab)
+		}
+		if _, err := trainer.TrainStep(b); err != nil {
+			t.Fatal(err)
+		}
+		stores[sparse], trainers[sparse] = store, trainer
+	}
+	table := "/model/region_2/offset_1/embeddings"
+	values := func(s *model.Store, path string) []float32 {
+		v := s.GetVariable(path)
+		if v == nil {
+			t.Fatalf("no variable %s", path)
+		}
+		return tensors.MustCopyFlatData[float32](v.MustValue())
+	}
+	for v := range stores[false].IterVariables() {
+		if !strings.HasPrefix(v.Path(), "/model/") {
+			continue
+		}
+		dense, sparse := values(stores[false], v.Path()), values(stores[true], v.Path())
+		for i := range dense {
+			if math.Abs(float64(dense[i]-sparse[i])) > 1e-6 {
+				t.Fatalf("after one step %s[%d]: dense %v, sparse %v", v.Path(), i, dense[i], sparse[i])
+			}
+		}
+	}
+	afterFirst := values(stores[true], table)
+	for _, sparse := range []bool{false, true} {
+		b, ids := batchOf(second)
+		if sparse {
+			b = withBatchRows(b, ids, vocab)
+		}
+		if _, err := trainers[sparse].TrainStep(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dense, sparse := values(stores[false], table), values(stores[true], table)
+	maps, moved := cfg.Regions.Maps, 0
+	for w := range vocab {
+		row := func(x []float32) []float32 { return x[w*maps : (w+1)*maps] }
+		switch read := slices.Contains(second, int32(w)) && w > 1; {
+		case read && !slices.EqualFunc(row(dense), row(sparse), func(a, b float32) bool { return math.Abs(float64(a-b)) <= 1e-6 }):
+			t.Errorf("word %d, read by the second batch: sparse %v, dense %v", w, row(sparse), row(dense))
+		case !read && !slices.Equal(row(sparse), row(afterFirst)):
+			t.Errorf("word %d, not read by the second batch, moved", w)
+		case !read && !slices.Equal(row(dense), row(afterFirst)):
+			moved++ // dense AdamW's momentum moves it
+		}
+	}
+	if moved == 0 {
+		t.Error("dense AdamW moved no row the second batch does not read: the test tells nothing apart")
 	}
 }

@@ -43,6 +43,9 @@ type architecture struct {
 	initFrom    func(c *Config, pc PretrainConfig)
 	initDiffs   func(c Config, pc PretrainConfig) []string
 	frozen      func(path string) bool
+	// rowsTrained reports whether c trains the model's embedding tables by the rows a batch
+	// reads (rows.Lookup): the training batches then carry their distinct ids (nil: never).
+	rowsTrained func(c Config) bool
 }
 
 // Features turn review text into the ids a model reads, fitted on the training split only and

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -81,15 +82,73 @@ func BenchmarkTrainStep(b *testing.B) {
 	b.Run("ngrams/len512", func(b *testing.B) { benchmarkTrainStep(b, "ngrams", 512) })
 }
 
-// BenchmarkRegionCNNStep times one training step of the regions preset (batch 50, 512 words,
-// region sizes 2 and 3 with 300 maps), labels only and with a tv-embedding input (of 5-word
-// regions, 100 wide: what --init gives; here its tables are not frozen, so the optimizer's
-// pass over their 3 million entries is timed too).
+// BenchmarkRegionCNNStep times one training step of the regions preset (batch 50, 512 words
+// drawn by a Zipf law as text's are, region sizes 2 and 3 with 300 maps), labels only and with
+// a tv-embedding input (5-word regions, 100 wide, frozen as --init leaves it), with the one-hot
+// tables trained densely (AdamW over the whole tables) and by rows (regions.sparse_tables).
 func BenchmarkRegionCNNStep(b *testing.B) {
-	b.Run("labels-only/len512", func(b *testing.B) { benchmarkTrainStep(b, "regions", 512) })
-	b.Run("tv/len512", func(b *testing.B) {
-		benchmarkTrainStep(b, "regions", 512, "regions.tv_region", "5", "regions.tv_dim", "100")
-	})
+	for _, tv := range []bool{false, true} {
+		for _, sparse := range []bool{false, true} {
+			name := map[bool]string{false: "labels-only", true: "tv"}[tv] + map[bool]string{false: "/dense", true: "/sparse"}[sparse]
+			b.Run(name, func(b *testing.B) { benchmarkRegionCNNStep(b, tv, sparse) })
+		}
+	}
+}
+
+func benchmarkRegionCNNStep(b *testing.B, tv, sparse bool) {
+	cfg, err := Preset("regions", false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Regions.SparseTables = sparse
+	if tv {
+		cfg.Regions.TVRegion, cfg.Regions.TVDim = 5, 100
+	}
+	const vocab, seqLen = 30002, 512
+	backend, err := compute.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	trainer, store, err := newTrainer(backend, cfg, vocabOnly(vocab), 10000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(rng, 1.1, 2, vocab-3)
+	next := func() train.Batch {
+		inputs, labels := syntheticBatch(rng, cfg.BatchSize, seqLen, vocab)
+		ids := tensors.MustCopyFlatData[int32](inputs[0])
+		for i := range ids {
+			ids[i] = int32(2 + z.Uint64())
+		}
+		tb := train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(ids, cfg.BatchSize, seqLen)}, Labels: labels, Spec: seqLen}
+		if sparse {
+			tb = withBatchRows(tb, ids, vocab)
+		}
+		return tb
+	}
+	if tv { // frozen, as --init leaves it
+		for path, dims := range map[string][]int{tvPaths[0]: {vocab, 100}, tvPaths[1]: {100}} {
+			v, err := store.CreateVariable(path, tensors.FromShape(shapes.Make(smodel.DType, dims...)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			v.Trainable = false
+		}
+	}
+	batches := []train.Batch{next(), next(), next(), next()}
+	for _, tb := range batches { // the graphs of each batch's number of distinct ids
+		if _, err := trainer.TrainStep(tb); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := trainer.TrainStep(batches[i%len(batches)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*cfg.BatchSize)/b.Elapsed().Seconds(), "reviews/s")
 }
 
 // vocabOnly stands in for the features of a model trained on synthetic ids: only its

@@ -85,7 +85,7 @@ func (p *Predictor) compile() error {
 func (p *Predictor) inferenceExec(backend compute.Backend) (*model.Exec, error) {
 	fn := graphFn(p.cfg)
 	return model.NewExec(backend, p.store, func(scope *model.Scope, tokens *Node) *Node {
-		return fn(scope, tokens) // logits; the host applies the temperature and the sigmoid
+		return fn(scope, []*Node{tokens}) // logits; the host applies the temperature and the sigmoid
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	_ "github.com/gomlx/compute/gobackend" // the pure-Go CPU backend, GoMLX's default here
+	"github.com/gomlx/gomlx/ml/train"
 
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
@@ -114,6 +115,12 @@ func Train(ctx context.Context, cfg Config, outDir string, progress io.Writer) (
 		}
 		run := &trainloop.Run{Name: "train", Dir: outDir, Store: p.store, Trainer: trainer, Batches: trainDS, Steps: steps,
 			Epochs: cfg.Epochs, EvalEvery: cfg.EvalEverySteps, EvalEachEpoch: true, Progress: progress}
+		if a := cfg.arch(); a.rowsTrained != nil && a.rowsTrained(cfg) {
+			vocab := prep.Features.VocabSize()
+			run.Make = func(p batch.Planned, _ int) train.Batch {
+				return withBatchRows(trainDS.Make(p), trainDS.Tokens(p), vocab)
+			}
+		}
 		run.Evaluate = (&validation{ctx: ctx, cfg: cfg, run: run, p: p, ids: prep.Validation, labels: imdb.Labels(prep.Data.Validation), progress: progress}).evaluate
 		st := rundir.State{BestScore: math.Inf(-1)}
 		if err := run.Train(ctx, &st, resuming, func() error { return initEncoder(p.store, cfg, progress) }); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/optim"
+	"github.com/sentiment-go/sentiment/sentimentlib/sparse/rows"
 )
 
 // newStore creates a model.Store holding cfg's settings as scope params, each under its
@@ -31,15 +32,34 @@ func newStore(cfg Config, vocabSize, totalSteps int) *model.Store {
 	return store
 }
 
-// graphFn returns cfg's model graph (root scope -> logits), adding the learning-rate schedule
-// to training graphs.
-func graphFn(cfg Config) func(scope *model.Scope, tokens *Node) *Node {
+// graphFn returns cfg's model graph (root scope, the token ids -> logits), adding the
+// learning-rate schedule to training graphs. A training batch of a model whose tables are
+// trained by rows carries its distinct ids after the tokens (withBatchRows).
+func graphFn(cfg Config) func(scope *model.Scope, inputs []*Node) *Node {
 	fn := cfg.arch().graph
-	return func(scope *model.Scope, tokens *Node) *Node {
-		addSchedule(scope, tokens.Graph(), cfg)
-		logits, _ := fn(scope.In("model"), tokens, nil)
+	return func(scope *model.Scope, inputs []*Node) *Node {
+		addSchedule(scope, inputs[0].Graph(), cfg)
+		if len(inputs) == 3 {
+			rows.SetBatchRows(inputs[1], inputs[2])
+		}
+		logits, _ := fn(scope.In("model"), inputs[0], nil)
 		return logits
 	}
+}
+
+// rowsSpec tells apart the training graphs of batches of a length and a number of distinct ids.
+type rowsSpec struct {
+	spec any
+	rows int
+}
+
+// withBatchRows adds a training batch's distinct ids (rows.BatchRows, padded to a multiple of
+// 1,024 so that few graphs are compiled) to its inputs.
+func withBatchRows(b train.Batch, tokens []int32, vocab int) train.Batch {
+	uniq, where := rows.BatchRows(tokens, vocab, 1024)
+	b.Inputs = append(b.Inputs, tensors.FromFlatDataAndDimensions(uniq, len(uniq)), tensors.FromFlatDataAndDimensions(where, vocab))
+	b.Spec = rowsSpec{b.Spec, len(uniq)}
+	return b
 }
 
 // addSchedule adds the learning-rate schedule to g when it is a training graph.

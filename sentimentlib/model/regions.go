@@ -8,6 +8,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/sparse/rows"
 )
 
 // Hyperparameters of the region models (model.Scope params).
@@ -39,7 +41,8 @@ const (
 //	h_j = ReLU(sum_k E_k[w_{j-p+1+k}] + V u_j + b)     (the one-hot region times W, as a lookup)
 //
 // where u_j is the frozen tv-embedding of the tv_region words around the region's centre (when
-// tv_region > 0). Regions with no known word are left out; h is max-pooled over the review and
+// tv_region > 0). The tables E_k are looked up by rows.Lookup: a training graph given its
+// batch's rows (rows.SetBatchRows) trains them by those rows alone. Regions with no known word are left out; h is max-pooled over the review and
 // response-normalised, v / sqrt(1 + |v|^2); the layers' outputs are concatenated, dropped out
 // and read by a linear layer into one logit.
 func RegionCNN(scope *model.Scope, tokens *Node) *Node {
@@ -87,7 +90,7 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		for k := range p {
 			ids := Slice(padded, AxisRange(), AxisRange(k, k+n))
 			m := Slice(known, AxisRange(), AxisRange(k, k+n))
-			e := Mul(layers.Embedding(s.In("offset_%d", k), ids, DType, vocab, maps), InsertAxes(m, -1))
+			e := Mul(rows.Lookup(s.In("offset_%d", k), ids, DType, vocab, maps), InsertAxes(m, -1))
 			if alphas != nil {
 				raw := e
 				e = scaleRows(e, alphas)

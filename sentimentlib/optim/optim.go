@@ -13,6 +13,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/ml/train/optimizer/cosineschedule"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/sparse/rows"
 )
 
 // Settings are what a run's optimizer reads: the AdamW learning rate and weight decay, the
@@ -119,13 +121,26 @@ func (o clipped) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 			}
 		}
 	}
-	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
+	// One backward pass for the trainable variables and the rows of the tables trained sparsely.
+	var wrt []*Node
+	for v := range scope.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			wrt = append(wrt, v.NodeValue(g))
+		}
+	}
+	dense := len(wrt)
+	grads := Gradient(loss, append(wrt, rows.Rows(g)...)...)
 	if o.maxNorm > 0 {
 		clip(g, grads, o.maxNorm)
 	}
 	o.Interface.(interface {
 		UpdateGraphWithGradients(*model.Scope, []*Node, dtypes.DType)
-	}).UpdateGraphWithGradients(scope, grads, loss.DType())
+	}).UpdateGraphWithGradients(scope, grads[:dense], loss.DType())
+	if dense < len(grads) { // after the dense update, which set the step and the learning rate
+		lr := optimizer.LearningRateVar(scope, loss.DType(), 0).NodeValue(g)
+		step := ConvertDType(optimizer.GetGlobalStepVar(scope).NodeValue(g), loss.DType())
+		rows.Update(scope, grads[dense:], lr, step)
+	}
 	for _, s := range toScale { // new = old + scale * (optimizer's new - old)
 		s.v.SetNodeValue(Add(s.old, Mul(s.scale, Sub(s.v.NodeValue(g), s.old))))
 	}

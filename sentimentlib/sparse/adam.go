@@ -1,12 +1,16 @@
 package sparse
 
-import "math"
+import (
+	"math"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/sparse/rows"
+)
 
 // GoMLX's AdamW defaults, which the graph's pretraining uses.
 const (
-	adamBeta1   = 0.9
-	adamBeta2   = 0.999
-	adamEpsilon = 1e-7
+	adamBeta1   = rows.AdamBeta1
+	adamBeta2   = rows.AdamBeta2
+	adamEpsilon = rows.AdamEpsilon
 )
 
 // adamStep is one step of lazy Adam: the learning rate and the bias corrections of step t.

@@ -1,0 +1,157 @@
+// Package rows trains embedding tables of GoMLX models by the rows a batch reads.
+package rows
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+)
+
+// A
+// training graph is told its batch's distinct word ids (SetBatchRows); a table looked up with
+// Lookup then reads those rows once, the batch's words from them, and is left out of the dense
+// optimizer (it is not trainable). Update, called by the optimizer with the loss, gives each
+// table lazy Adam over its rows: GoMLX AdamW's update (its learning rate and step), for the
+// rows the batch reads; the other rows and their moments stay as they are, as in sparse.TV with
+// Adam (package sparse, on the host). A graph without batch rows (evaluation, prediction, export) looks the ids up in the
+// whole table: the same variables, the same values.
+
+// batchRows are a training graph's distinct ids: uniq [N] (the ids > 1 the batch holds, then
+// other ids as padding, all distinct) and where [vocab] (each held id's position in uniq; N, a
+// zero row, for the others).
+type batchRows struct{ uniq, where *Node }
+
+// lookup is one table a training graph read by its batch's rows [N, D].
+type lookup struct {
+	table       *model.Variable
+	uniq, where *Node
+	rows        *Node
+}
+
+// GoMLX's AdamW defaults, which the graphs' optimizer uses: lazy Adam here and in package sparse
+// uses them too.
+const (
+	AdamBeta1   = 0.9
+	AdamBeta2   = 0.999
+	AdamEpsilon = 1e-7
+)
+
+var (
+	mu      sync.Mutex
+	batches = map[*Graph]batchRows{}
+	lookups = map[*Graph][]lookup{}
+)
+
+// SetBatchRows tells training graph g its batch's distinct ids, as BatchRows computes them.
+func SetBatchRows(uniq, where *Node) {
+	mu.Lock()
+	defer mu.Unlock()
+	batches[uniq.Graph()] = batchRows{uniq, where}
+}
+
+// Lookup is layers.Embedding (the variable "embeddings" [vocab, dim] of scope, rows of ids) for
+// a table trained sparsely: in a graph given its batch rows, it reads them and records the
+// table for Update; elsewhere it is layers.Embedding.
+func Lookup(scope *model.Scope, ids *Node, dtype dtypes.DType, vocab, dim int) *Node {
+	g := ids.Graph()
+	v := scope.VariableWithShape("embeddings", shapes.Make(dtype, vocab, dim))
+	mu.Lock()
+	b, ok := batches[g]
+	mu.Unlock()
+	if !ok {
+		return Gather(v.NodeValue(g), InsertAxes(ids, -1))
+	}
+	v.SetTrainable(false) // Update trains it
+	rows := Gather(v.NodeValue(g), InsertAxes(b.uniq, -1))
+	mu.Lock()
+	lookups[g] = append(lookups[g], lookup{table: v, uniq: b.uniq, where: b.where, rows: rows})
+	mu.Unlock()
+	withZero := Concatenate([]*Node{rows, Zeros(g, shapes.Make(dtype, 1, dim))}, 0)
+	return Gather(withZero, InsertAxes(Gather(b.where, InsertAxes(ids, -1)), -1))
+}
+
+// Rows are the batch rows Lookup read in g, for Update's gradients (nil: none).
+func Rows(g *Graph) []*Node {
+	mu.Lock()
+	defer mu.Unlock()
+	var out []*Node
+	for _, l := range lookups[g] {
+		out = append(out, l.rows)
+	}
+	return out
+}
+
+// Update applies lazy Adam to the tables Lookup read in g, given the loss's gradients with
+// respect to Rows(g) (in that order), the learning rate and Adam's step t (from 1), and forgets g.
+func Update(scope *model.Scope, grads []*Node, lr, t *Node) {
+	if len(grads) == 0 {
+		return
+	}
+	g := grads[0].Graph()
+	mu.Lock()
+	ls := lookups[g]
+	delete(lookups, g)
+	delete(batches, g)
+	mu.Unlock()
+	dtype := grads[0].DType()
+	c1 := Reciprocal(OneMinus(Pow(Scalar(g, dtype, AdamBeta1), t)))
+	c2 := Reciprocal(OneMinus(Pow(Scalar(g, dtype, AdamBeta2), t)))
+	for i, l := range ls {
+		idx := InsertAxes(l.uniq, -1)
+		// The padding's rows (where[id] is not their position) are written back as they were.
+		real := InsertAxes(Equal(Gather(l.where, idx), Iota(g, shapes.Make(l.uniq.DType(), l.uniq.Shape().Dimensions[0]), 0)), -1)
+		states := scope.At("sparse_adam").WithInitializer(initializer.Zero)
+		for _, part := range strings.Split(strings.Trim(l.table.Path(), "/"), "/") {
+			states = states.At("%s", part)
+		}
+		mVar := states.VariableWithShape("m", l.table.Shape()).SetTrainable(false)
+		vVar := states.VariableWithShape("v", l.table.Shape()).SetTrainable(false)
+		m0, v0 := Gather(mVar.NodeValue(g), idx), Gather(vVar.NodeValue(g), idx)
+		grad := grads[i]
+		m := Add(MulScalar(m0, AdamBeta1), MulScalar(grad, 1-AdamBeta1))
+		v := Add(MulScalar(v0, AdamBeta2), MulScalar(Square(grad), 1-AdamBeta2))
+		step := Div(Mul(lr, Mul(m, c1)), AddScalar(Sqrt(Mul(v, c2)), AdamEpsilon))
+		w := Sub(l.rows, step)
+		keep := func(new, old *Node) *Node { return Where(BroadcastToDims(real, new.Shape().Dimensions...), new, old) }
+		l.table.SetNodeValue(ScatterUpdate(l.table.NodeValue(g), idx, keep(w, l.rows), false, true))
+		mVar.SetNodeValue(ScatterUpdate(mVar.NodeValue(g), idx, keep(m, m0), false, true))
+		vVar.SetNodeValue(ScatterUpdate(vVar.NodeValue(g), idx, keep(v, v0), false, true))
+	}
+}
+
+// BatchRows computes a batch's distinct ids for SetBatchRows: uniq (the ids > 1 of tokens,
+// sorted, then ids the batch does not hold, from 0 up, to a multiple of pad or the vocabulary)
+// and where ([vocab]: each held id's position in uniq, len(uniq) for the others).
+func BatchRows(tokens []int32, vocab, pad int) (uniq, where []int32) {
+	where = make([]int32, vocab)
+	seen := make([]bool, vocab)
+	n := 0
+	for _, id := range tokens {
+		if id > 1 && !seen[id] {
+			seen[id] = true
+			n++
+		}
+	}
+	size := min(vocab, max(pad, (n+pad-1)/pad*pad))
+	uniq = make([]int32, 0, size)
+	for id := range vocab {
+		if seen[id] {
+			where[id] = int32(len(uniq))
+			uniq = append(uniq, int32(id))
+		}
+	}
+	for id := range vocab {
+		if !seen[id] {
+			where[id] = int32(size)
+			if len(uniq) < size {
+				uniq = append(uniq, int32(id))
+			}
+		}
+	}
+	return uniq, where
+}
