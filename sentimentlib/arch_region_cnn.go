@@ -60,7 +60,7 @@ func init() {
 		// 300 feature maps a size (the paper's 1,000 do not fit 2 cores) over the first 128 and
 		// last 384 words, and the learning rate and epochs chosen on validation (docs/regions.md).
 		"regions": {
-			Regions:       RegionConfig{Vocab: words.DefaultSize, Sizes: []int{2, 3}, Maps: 300},
+			Regions:       RegionConfig{Vocab: words.DefaultSize, Sizes: []int{2, 3}, Maps: 300, SparseTables: true},
 			EncoderConfig: EncoderConfig{MaxLen: 512}, HeadTokens: 128, Dropout: 0.5, Epochs: 6, SelectMetric: "accuracy",
 			OptimizerConfig: OptimizerConfig{BatchSize: 50, LearningRate: 0.01, WeightDecay: 0, WarmupSteps: 100, ClipNorm: 0},
 		},

@@ -290,8 +290,20 @@ func TestSameSeedSameRun(t *testing.T) {
 	}
 }
 
+// TestResumeGivesTheSameRun: a run interrupted in epoch 2 resumes to the uninterrupted run's
+// metrics, for the transformer and for the region CNN whose tables are trained by rows.
 func TestResumeGivesTheSameRun(t *testing.T) {
-	cfg := tinyConfig(t)
+	regions := tinyRegions(t)
+	regions.Epochs = 3
+	if !regions.Regions.SparseTables {
+		t.Fatal("the regions preset should train its tables by rows")
+	}
+	for _, cfg := range []Config{tinyConfig(t), regions} {
+		t.Run(cfg.Architecture, func(t *testing.T) { checkResume(t, cfg) })
+	}
+}
+
+func checkResume(t *testing.T, cfg Config) {
 	full, err := Train(context.Background(), cfg, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +348,7 @@ func TestResumeGivesTheSameRun(t *testing.T) {
 		t.Errorf("rerun of a finished run: results %+v, metrics.jsonl changed %v, progress %q", again.Test, string(before) != string(after), progress.String())
 	}
 	// Another configuration in the same directory is refused.
-	cfg.Dim = 32
+	cfg.Dropout = 0.25
 	if _, err := Train(context.Background(), cfg, dir, nil); err == nil {
 		t.Error("training another configuration into a used directory should fail")
 	}
