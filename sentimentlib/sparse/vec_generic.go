@@ -26,3 +26,6 @@ func axpy(a float32, x, y []float32) {
 		y[i] += a * v
 	}
 }
+
+// adamRow is adamStep.row's arithmetic (adamRowGeneric).
+func adamRow(w, m, v, g []float32, lr, c1, c2 float32) { adamRowGeneric(w, m, v, g, lr, c1, c2) }

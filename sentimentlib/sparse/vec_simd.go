@@ -40,3 +40,24 @@ func axpy(a float32, x, y []float32) {
 		y[i] += a * x[i]
 	}
 }
+
+// adamRow is adamStep.row's arithmetic, in vectors: the same operations as adamRowGeneric, so
+// the same results up to the rounding of the square root and division.
+func adamRow(w, m, v, g []float32, lr, c1, c2 float32) {
+	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
+	b1, b1c := simd.BroadcastFloat32s(adamBeta1), simd.BroadcastFloat32s(1-adamBeta1)
+	b2, b2c := simd.BroadcastFloat32s(adamBeta2), simd.BroadcastFloat32s(1-adamBeta2)
+	lrc1, c2v, eps := simd.BroadcastFloat32s(lr*c1), simd.BroadcastFloat32s(c2), simd.BroadcastFloat32s(adamEpsilon)
+	n := b1.Len()
+	i := 0
+	for ; i+n <= len(w); i += n {
+		gi := simd.LoadFloat32s(g[i:])
+		mi := simd.LoadFloat32s(m[i:]).Mul(b1).Add(gi.Mul(b1c))
+		vi := simd.LoadFloat32s(v[i:]).Mul(b2).Add(gi.Mul(gi).Mul(b2c))
+		mi.Store(m[i:])
+		vi.Store(v[i:])
+		step := mi.Mul(lrc1).Div(vi.Mul(c2v).Sqrt().Add(eps))
+		simd.LoadFloat32s(w[i:]).Sub(step).Store(w[i:])
+	}
+	adamRowGeneric(w[i:], m[i:], v[i:], g[i:], lr, c1, c2)
+}
