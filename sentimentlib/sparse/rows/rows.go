@@ -103,8 +103,10 @@ func Update(scope *model.Scope, grads []*Node, lr, t *Node) {
 	c2 := Reciprocal(OneMinus(Pow(Scalar(g, dtype, AdamBeta2), t)))
 	for i, l := range ls {
 		idx := InsertAxes(l.uniq, -1)
-		// The padding's rows (where[id] is not their position) are written back as they were.
-		real := InsertAxes(Equal(Gather(l.where, idx), Iota(g, shapes.Make(l.uniq.DType(), l.uniq.Shape().Dimensions[0]), 0)), -1)
+		// The padding's rows (where[id] is not their position) get no change: each update is
+		// added as a difference, zero for them (a Where here costs more than the rest).
+		real := ConvertDType(Equal(Gather(l.where, idx), Iota(g, shapes.Make(l.uniq.DType(), l.uniq.Shape().Dimensions[0]), 0)), dtype)
+		real = BroadcastToDims(InsertAxes(real, -1), l.rows.Shape().Dimensions...) // once, for the vector Mul
 		states := scope.At("sparse_adam").WithInitializer(initializer.Zero)
 		for _, part := range strings.Split(strings.Trim(l.table.Path(), "/"), "/") {
 			states = states.At("%s", part)
@@ -113,14 +115,13 @@ func Update(scope *model.Scope, grads []*Node, lr, t *Node) {
 		vVar := states.VariableWithShape("v", l.table.Shape()).SetTrainable(false)
 		m0, v0 := Gather(mVar.NodeValue(g), idx), Gather(vVar.NodeValue(g), idx)
 		grad := grads[i]
-		m := Add(MulScalar(m0, AdamBeta1), MulScalar(grad, 1-AdamBeta1))
-		v := Add(MulScalar(v0, AdamBeta2), MulScalar(Square(grad), 1-AdamBeta2))
-		step := Div(Mul(lr, Mul(m, c1)), AddScalar(Sqrt(Mul(v, c2)), AdamEpsilon))
-		w := Sub(l.rows, step)
-		keep := func(new, old *Node) *Node { return Where(BroadcastToDims(real, new.Shape().Dimensions...), new, old) }
-		l.table.SetNodeValue(ScatterUpdate(l.table.NodeValue(g), idx, keep(w, l.rows), false, true))
-		mVar.SetNodeValue(ScatterUpdate(mVar.NodeValue(g), idx, keep(m, m0), false, true))
-		vVar.SetNodeValue(ScatterUpdate(vVar.NodeValue(g), idx, keep(v, v0), false, true))
+		dm := Mul(Sub(MulScalar(grad, 1-AdamBeta1), MulScalar(m0, 1-AdamBeta1)), real) // m - m0
+		dv := Mul(Sub(MulScalar(Square(grad), 1-AdamBeta2), MulScalar(v0, 1-AdamBeta2)), real)
+		m, v := Add(m0, dm), Add(v0, dv)
+		dw := Mul(Div(Mul(lr, Mul(m, c1)), AddScalar(Sqrt(Mul(v, c2)), AdamEpsilon)), real)
+		l.table.SetNodeValue(ScatterSum(l.table.NodeValue(g), idx, Neg(dw), false, true))
+		mVar.SetNodeValue(ScatterSum(mVar.NodeValue(g), idx, dm, false, true))
+		vVar.SetNodeValue(ScatterSum(vVar.NodeValue(g), idx, dv, false, true))
 	}
 }
 
