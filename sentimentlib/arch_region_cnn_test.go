@@ -223,7 +223,8 @@ func interruptedPretraining(t *testing.T, cfg PretrainConfig, want *PretrainResu
 }
 
 // TestSparseRegionPretraining: the tv-embedding pretrained with region_pretraining.optimizer
-// sparse-sgd (plain and with momentum) and sparse-adam learns (the held-out region loss falls at every
+// sparse-sgd (plain and with momentum), sparse-adam (the preset's) and "" (AdamW on the graph)
+// learns (the held-out region loss falls at every
 // evaluation), resumes from an interruption to the uninterrupted run's result, saves the
 // tv-embedding alone, and a region CNN fine-tunes from it.
 func TestSparseRegionPretraining(t *testing.T) {
@@ -231,7 +232,7 @@ func TestSparseRegionPretraining(t *testing.T) {
 	for _, c := range []struct {
 		optimizer    string
 		momentum, lr float64
-	}{{"sparse-sgd", 0, 2}, {"sparse-sgd", 0.9, 0.2}, {"sparse-adam", 0, 0.02}} {
+	}{{"sparse-sgd", 0, 2}, {"sparse-sgd", 0.9, 0.2}, {"sparse-adam", 0, 0.02}, {"", 0, 0.02}} {
 		momentum := c.momentum
 		cfg := tinyRegionPretraining(t)
 		cfg.RegionPretraining.Optimizer, cfg.RegionPretraining.Momentum, cfg.LearningRate = c.optimizer, momentum, c.lr
