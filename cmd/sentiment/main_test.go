@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -162,5 +163,19 @@ func TestHelpShowsOperands(t *testing.T) {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("%s -h lacks %q:\n%s", cmd, want, errb.String())
 		}
+	}
+}
+
+// TestMemoryLimit: without GOMEMLIMIT the command keeps the Go heap to 3 GiB; with it, the
+// runtime's value stands.
+func TestMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	if got := setMemoryLimit(""); got != 3<<30 {
+		t.Errorf("no GOMEMLIMIT: limit %d, want 3 GiB", got)
+	}
+	debug.SetMemoryLimit(1 << 40)
+	if got := setMemoryLimit("1TiB"); got != 1<<40 {
+		t.Errorf("GOMEMLIMIT=1TiB: limit %d, changed", got)
 	}
 }
