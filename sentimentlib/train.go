@@ -43,22 +43,28 @@ type RunLogits struct {
 // ReadLogits reads DIR/logits.json.
 func ReadLogits(dir string) (*RunLogits, error) {
 	var l RunLogits
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("logits: no run directory %s (%w): train it first, or check the path", dir, err)
-	}
-	if err := notAPretraining(dir); err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(filepath.Join(dir, BestCheckpoint)); err != nil {
-		return nil, fmt.Errorf("logits: %s holds no finished training (no %s): run or resume its `sentiment train` first", dir, BestCheckpoint)
-	}
 	if _, err := os.Stat(filepath.Join(dir, LogitsFile)); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("logits: %s has no %s, which sentiment train writes when it ends: rerun its training command (it resumes a run that was stopped; a run from a version before %s trains again)", dir, LogitsFile, LogitsFile)
+		return nil, missingLogits(dir)
 	}
 	if err := rundir.ReadJSON(filepath.Join(dir, LogitsFile), &l); err != nil {
 		return nil, fmt.Errorf("logits: %w (written by sentiment train since this version; rerun the training command)", err)
 	}
 	return &l, nil
+}
+
+// missingLogits says why dir has no logits.json: no such directory, a pretraining, a training
+// that has not finished, or one from before logits.json.
+func missingLogits(dir string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("logits: no run directory %s (%w): train it first, or check the path", dir, err)
+	}
+	if err := notAPretraining(dir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, BestCheckpoint)); err != nil {
+		return fmt.Errorf("logits: %s holds no finished training (no %s): run or resume its `sentiment train` first", dir, BestCheckpoint)
+	}
+	return fmt.Errorf("logits: %s has no %s, which sentiment train writes when it ends: rerun its training command (it resumes a run that was stopped; a run from a version before %s trains again)", dir, LogitsFile, LogitsFile)
 }
 
 func splitLogits(logits []float64, reviews []imdb.Review) SplitLogits {
