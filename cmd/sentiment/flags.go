@@ -19,6 +19,7 @@ const cacheHelp = "Hugging Face hub cache directory (default $HF_HUB_CACHE, else
 var operandsHelp = map[string]string{
 	"predict":  "TEXT... (or - to read one review per line from stdin)",
 	"ensemble": "RUN1 RUN2 (two run directories trained on the same split)",
+	"history":  "DIR... (run directories: training or pretraining)",
 }
 
 // dataFlags are the flags shared by every command that reads the dataset.

@@ -43,6 +43,7 @@ Usage:
   sentiment compare [--out DIR] [--report DIR] [--seeds 1,2,3] [--only NAMES] [--quick] [--hf-cache DIR]
                                               the loss comparison: every loss x seed (resumes), statistics, plots
   sentiment summary DIR...                    mean ± std over seeds of finished runs (DIR-seedN grouped), as a Markdown table with ROC-AUC ranges; rows after the first compared with it (Welch)
+  sentiment history [--svg FILE] DIR...      each evaluation of runs a line, and their loss and validation curves as one SVG (history.svg)
   sentiment inspect CHECKPOINT                each variable's shape and root mean square (e.g. an encoder.ckpt)
   sentiment ensemble [--json] DIR1 DIR2       two runs' logits combined, the weight chosen on validation, test scored once
   sentiment export --model DIR --onnx FILE.onnx [--batch N] [--sample N]  (or --web DIR)
@@ -170,6 +171,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"ensemble":  cmdEnsemble,
 	"results":   cmdResults,
 	"export":    cmdExport,
+	"history":   cmdHistory,
 }
 
 // printJSON writes v to w as indented JSON, for --json.
