@@ -14,6 +14,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	asJSON := fs.Bool("json", false, "print the metric object as JSON")
 	dir, cache := modelCacheFlags(fs)
 	split := fs.String("split", "test", "validation or test")
+	short := fs.Bool("short", false, "the short-text evaluation instead: sentences of the validation reviews by length, and the committed one-liners")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -23,6 +24,17 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	p, err := loadModel(*dir, stderr)
 	if err != nil {
 		return fmt.Errorf("evaluate: %w", err)
+	}
+	if *short {
+		rep, err := p.EvaluateShort(ctx, *cache)
+		if err != nil {
+			return fmt.Errorf("evaluate: %w", err)
+		}
+		if *asJSON {
+			return printJSON(stdout, rep)
+		}
+		printShort(stdout, rep)
+		return nil
 	}
 	scored, err := p.PredictSplit(ctx, *split, *cache)
 	if err != nil {
@@ -40,4 +52,21 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	printMetrics(stdout, *split, m)
 	return nil
+}
+
+// printShort writes the short-text evaluation as a table, then the one-liners it got wrong.
+func printShort(w io.Writer, rep *sentimentlib.ShortReport) {
+	fmt.Fprintf(w, "%-34s %6s %9s %6s %16s\n", "short texts (words)", "n", "accuracy", "ECE", "mean confidence")
+	row := func(name string, b sentimentlib.ShortBucket) {
+		fmt.Fprintf(w, "%-34s %6d %9.4f %6.3f %16.3f\n", name, b.N, b.Accuracy, b.ECE, b.MeanConfidence)
+	}
+	for _, b := range rep.Sentences {
+		row("validation sentences, "+b.Words, b)
+	}
+	row("validation sentences, all", rep.AllSentences)
+	row("one-liners", rep.OneLiners)
+	fmt.Fprintf(w, "one-liners on the right side with p >= 0.8 (<= 0.2 for negative ones): %d of %d\n", rep.OneLinersSure, rep.OneLiners.N)
+	for _, m := range rep.OneLinerMisses {
+		fmt.Fprintf(w, "  wrong: %q (labelled %s)\n", m.Text, map[int]string{1: "positive", 0: "negative"}[m.Label])
+	}
 }

@@ -68,6 +68,10 @@ func TestNBSVMCommands(t *testing.T) {
 	if err := run(ctx, []string{"eval", "--model", dir, "--hf-cache", fixture}, &out, &errb); err != nil || !strings.Contains(errb.String(), "calibrated: probabilities use temperature") {
 		t.Errorf("eval after calibrate does not say its probabilities are calibrated: %v\n%s", err, errb.String())
 	}
+	out.Reset()
+	if err := run(ctx, []string{"eval", "--short", "--model", dir, "--hf-cache", fixture}, &out, &errb); err != nil || !strings.Contains(out.String(), "validation sentences, 3-5") || !strings.Contains(out.String(), "one-liners on the right side") {
+		t.Errorf("eval --short: %v\n%s", err, out.String())
+	}
 	for _, unreadable := range []string{"<br /><br />", "😀😀", "!!!"} {
 		out.Reset()
 		if err := run(ctx, []string{"predict", "--model", dir, "fine", unreadable}, &out, &errb); err == nil || !strings.Contains(err.Error(), "review 2") || !strings.Contains(err.Error(), "no readable words") {

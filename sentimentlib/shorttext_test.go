@@ -1,0 +1,69 @@
+package sentimentlib
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
+)
+
+// TestSentences: sentences end at terminal punctuation (with closing quotes) followed by space;
+// line breaks read as spaces; each review gives its first and last sentence of three words or
+// more, labelled by it.
+func TestSentences(t *testing.T) {
+	got := Sentences(`Great film. "Loved it!" Would I see it again?<br /><br />Yes... Ten/10`)
+	want := []string{"Great film.", `"Loved it!"`, "Would I see it again?", "Yes...", "Ten/10"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Sentences: %q, want %q", got, want)
+	}
+	rs := ReviewSentences([]imdb.Review{
+		{Text: "Wow. I loved this film. Bad? No. The best one this year!", Label: 1},
+		{Text: "Too short.", Label: 0},
+		{Text: "A single long sentence here", Label: 0},
+	})
+	wantRS := []ShortText{{"I loved this film.", 1, "first"}, {"The best one this year!", 1, "last"}, {"A single long sentence here", 0, "first"}}
+	if !slices.Equal(rs, wantRS) {
+		t.Errorf("ReviewSentences: %+v, want %+v", rs, wantRS)
+	}
+	ones := OneLiners()
+	pos := 0
+	for _, o := range ones {
+		pos += o.Label
+	}
+	if len(ones) < 50 || pos != len(ones)/2 || ones[0].Text != "This movie was wonderful." {
+		t.Errorf("%d one-liners, %d positive, first %q", len(ones), pos, ones[0].Text)
+	}
+}
+
+// TestEvaluateShort: a trained model's short-text report counts every sentence once across the
+// length buckets and every one-liner, its misses on the wrong side of 0.5.
+func TestEvaluateShort(t *testing.T) {
+	cfg := tinyNBSVM(t)
+	dir := t.TempDir()
+	if _, err := Train(context.Background(), cfg, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := p.EvaluateShort(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, b := range rep.Sentences {
+		n += b.N
+		if b.Accuracy < 0 || b.Accuracy > 1 || b.MeanConfidence < 0.5 || b.MeanConfidence > 1 {
+			t.Errorf("bucket %+v", b)
+		}
+	}
+	if n != rep.AllSentences.N || n == 0 || rep.OneLiners.N != len(OneLiners()) {
+		t.Errorf("sentences %d in buckets, %d in all; one-liners %d", n, rep.AllSentences.N, rep.OneLiners.N)
+	}
+	wrong := int(float64(rep.OneLiners.N)*(1-rep.OneLiners.Accuracy) + 0.5)
+	if len(rep.OneLinerMisses) != wrong || rep.OneLinersSure > rep.OneLiners.N-wrong {
+		t.Errorf("%d misses listed, accuracy says %d; %d sure", len(rep.OneLinerMisses), wrong, rep.OneLinersSure)
+	}
+}
