@@ -47,16 +47,22 @@ func graphFn(cfg Config) func(scope *model.Scope, inputs []*Node) *Node {
 	}
 }
 
+// rowsExecutors bounds the training graphs of one batch length when tables are trained by rows:
+// one for each padded number of distinct ids (withBatchRows), at most 16, and a margin.
+const rowsExecutors = 20
+
 // rowsSpec tells apart the training graphs of batches of a length and a number of distinct ids.
 type rowsSpec struct {
 	spec any
 	rows int
 }
 
-// withBatchRows adds a training batch's distinct ids (rows.BatchRows, padded to a multiple of
-// 1,024 so that few graphs are compiled) to its inputs.
+// withBatchRows adds a training batch's distinct ids (rows.BatchRows) to its inputs, padded to
+// a multiple of 1,024 or of a sixteenth of the batch's tokens, whichever is larger, so that at
+// most 16 graphs are compiled for each batch length (rowsExecutors).
 func withBatchRows(b train.Batch, tokens []int32, vocab int) train.Batch {
-	uniq, where := rows.BatchRows(tokens, vocab, 1024)
+	pad := max(1024, (len(tokens)/16+1023)/1024*1024)
+	uniq, where := rows.BatchRows(tokens, vocab, pad)
 	b.Inputs = append(b.Inputs, tensors.FromFlatDataAndDimensions(uniq, len(uniq)), tensors.FromFlatDataAndDimensions(where, vocab))
 	b.Spec = rowsSpec{b.Spec, len(uniq)}
 	return b
@@ -104,7 +110,11 @@ func newTrainer(backend compute.Backend, cfg Config, feat Features, totalSteps i
 		depth = func(path string) int { return a.depth(path, cfg.Layers) }
 	}
 	opt := optim.New(store, cfg.ClipNorm, optim.FineTuning(cfg.LayerLRDecay, depth, cfg.FreezeEncoderSteps))
-	return train.NewTrainer(backend, store, graphFn(cfg), cfg.Loss.LossFn(), opt, nil, nil), store, nil
+	trainer := train.NewTrainer(backend, store, graphFn(cfg), cfg.Loss.LossFn(), opt, nil, nil)
+	if a.rowsTrained != nil && a.rowsTrained(cfg) {
+		trainer.WithMaxExecutors(rowsExecutors * max(1, cfg.LengthBuckets, 4))
+	}
+	return trainer, store, nil
 }
 
 // initEncoder loads the pretrained encoder of cfg.Init, if any, into store (the parts the
