@@ -24,6 +24,10 @@ type DataConfig struct {
 	VocabSize int `json:"vocab_size"`
 	// WithUnsupervised also reads and encodes the 50,000 unlabeled reviews.
 	WithUnsupervised bool `json:"with_unsupervised"`
+	// TrainSentences adds each training review's first and last sentence of three words or
+	// more (ReviewSentences), labelled by the review, as training examples of their own, so
+	// that the model also learns from short texts. Validation and test are untouched.
+	TrainSentences bool `json:"train_sentences,omitempty"`
 	// Offline never downloads.
 	Offline bool `json:"-"`
 }

@@ -67,3 +67,27 @@ func TestEvaluateShort(t *testing.T) {
 		t.Errorf("%d misses listed, accuracy says %d; %d sure", len(rep.OneLinerMisses), wrong, rep.OneLinersSure)
 	}
 }
+
+// TestTrainSentences: data.train_sentences adds the training reviews' sentences to the
+// training split alone, labelled by their reviews.
+func TestTrainSentences(t *testing.T) {
+	cfg := tinyNBSVM(t)
+	plain, err := cfg.LoadData(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data.TrainSentences = true
+	more, err := cfg.LoadData(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := ReviewSentences(plain.Train)
+	if len(more.Train) != len(plain.Train)+len(added) || len(more.Validation) != len(plain.Validation) || len(more.Test) != len(plain.Test) {
+		t.Fatalf("train %d -> %d (+%d sentences), validation %d -> %d, test %d -> %d",
+			len(plain.Train), len(more.Train), len(added), len(plain.Validation), len(more.Validation), len(plain.Test), len(more.Test))
+	}
+	last := more.Train[len(more.Train)-1]
+	if want := added[len(added)-1]; last.Text != want.Text || last.Label != want.Label {
+		t.Errorf("last training example %+v, want %+v", last, want)
+	}
+}

@@ -294,6 +294,11 @@ func (cfg Config) LoadData(ctx context.Context) (*imdb.Data, error) {
 	if cfg.NoTest {
 		data.Test = nil
 	}
+	if cfg.Data.TrainSentences {
+		for _, s := range ReviewSentences(data.Train) {
+			data.Train = append(data.Train, imdb.Review{Text: s.Text, Label: s.Label})
+		}
+	}
 	return data, nil
 }
 
