@@ -208,15 +208,8 @@ func BenchmarkTVEmbeddingStep(b *testing.B) {
 	})
 	for _, opt := range []string{"sparse-sgd", "sparse-momentum", "sparse-adam"} {
 		b.Run(opt, func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 1))
-			f := func(n int) []float32 {
-				x := make([]float32, n)
-				for i := range x {
-					x[i] = float32(rng.NormFloat64() * 0.01)
-				}
-				return x
-			}
-			m := &sparse.TV{Vocab: vocab, Dim: dim, U: f(vocab * dim), B: make([]float32, dim), W: f(2 * vocab * dim), C: make([]float32, 2*vocab), Adam: opt == "sparse-adam"}
+			m := sparse.NewTV(vocab, dim, rand.New(rand.NewPCG(1, 1)))
+			m.Adam = opt == "sparse-adam"
 			if opt == "sparse-momentum" {
 				m.Momentum = 0.9
 			}

@@ -14,7 +14,17 @@ import (
 // Evaluate computes the metrics of the model in dir on a split ("validation" or "test"), with the
 // data configuration it was trained with (cacheDir overrides the cache directory if not empty).
 func Evaluate(ctx context.Context, dir, split, cacheDir string) (metrics.Metrics, error) {
-	scored, err := PredictSplit(ctx, dir, split, cacheDir)
+	p, err := Load(dir)
+	if err != nil {
+		return metrics.Metrics{}, fmt.Errorf("evaluate: %w", err)
+	}
+	return p.Evaluate(ctx, split, cacheDir)
+}
+
+// Evaluate is the function Evaluate with this predictor (a caller that has loaded the model,
+// to show its calibration or whether it was verified).
+func (p *Predictor) Evaluate(ctx context.Context, split, cacheDir string) (metrics.Metrics, error) {
+	scored, err := p.PredictSplit(ctx, split, cacheDir)
 	if err != nil {
 		return metrics.Metrics{}, fmt.Errorf("evaluate: %w", err)
 	}

@@ -218,20 +218,10 @@ var (
 // vectors normal with deviation 0.01, seeded by the run's seed; the biases zero).
 func newSparseTV(cfg PretrainConfig, store *model.Store, vocab int) (*sparseTV, error) {
 	dim := cfg.Regions.TVDim
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e5a))
-	normal := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64() * 0.01)
-		}
-		return x
-	}
+	tv := sparse.NewTV(vocab, dim, rand.New(rand.NewPCG(cfg.Seed, 0x7e5a)))
 	dims := [][]int{{vocab, dim}, {dim}, {2 * vocab, dim}, {2 * vocab}}
-	for i, t := range []*tensors.Tensor{
-		tensors.FromFlatDataAndDimensions(normal(vocab*dim), dims[0]...), tensors.FromFlatDataAndDimensions(make([]float32, dim), dims[1]...),
-		tensors.FromFlatDataAndDimensions(normal(2*vocab*dim), dims[2]...), tensors.FromFlatDataAndDimensions(make([]float32, 2*vocab), dims[3]...),
-	} {
-		if _, err := store.CreateVariable(tvPaths[i], t); err != nil {
+	for i, x := range [][]float32{tv.U, tv.B, tv.W, tv.C} {
+		if _, err := store.CreateVariable(tvPaths[i], tensors.FromFlatDataAndDimensions(x, dims[i]...)); err != nil {
 			return nil, fmt.Errorf("pretrain: %w", err)
 		}
 	}
@@ -265,15 +255,8 @@ func (s *sparseTV) step(b *tvsample.Batch, step int) (float64, error) {
 
 // tables are sparse.TV's tables and its optimizer's state, in the order of paths.
 func (s *sparseTV) tables() []*[]float32 {
-	t := []*[]float32{&s.tv.U, &s.tv.B, &s.tv.W, &s.tv.C}
-	r := s.cfg.RegionPretraining
-	if r.Momentum != 0 || r.Optimizer == sparseAdam {
-		t = append(t, &s.tv.VU, &s.tv.VB, &s.tv.VW, &s.tv.VC)
-	}
-	if r.Optimizer == sparseAdam {
-		t = append(t, &s.tv.SU, &s.tv.SB, &s.tv.SW, &s.tv.SC)
-	}
-	return t
+	all := []*[]float32{&s.tv.U, &s.tv.B, &s.tv.W, &s.tv.C, &s.tv.VU, &s.tv.VB, &s.tv.VW, &s.tv.VC, &s.tv.SU, &s.tv.SB, &s.tv.SW, &s.tv.SC}
+	return all[:len(s.paths())]
 }
 
 // paths are the store's variables of tables, in its order.

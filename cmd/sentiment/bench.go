@@ -185,37 +185,39 @@ func benchRegions(ctx context.Context, python, script string, threads, steps, re
 	return nil
 }
 
-func mean(xs []float64) float64 {
-	s := 0.0
-	for _, x := range xs {
-		s += x
+// spread is the mean, the least and the largest of xs.
+func spread(xs []float64) (mean, lo, hi float64) {
+	for i, x := range xs {
+		mean += x / float64(len(xs))
+		if i == 0 || x < lo {
+			lo = x
+		}
+		if i == 0 || x > hi {
+			hi = x
+		}
 	}
-	return s / float64(max(len(xs), 1))
+	return mean, lo, hi
+}
+
+func mean(xs []float64) float64 {
+	m, _, _ := spread(xs)
+	return m
 }
 
 // meanRange formats xs as "mean (min-max)".
 func meanRange(xs []float64, f string) string {
-	lo, hi := xs[0], xs[0]
-	for _, x := range xs {
-		lo, hi = min(lo, x), max(hi, x)
-	}
-	return fmt.Sprintf(f+" ("+f+"-"+f+")", mean(xs), lo, hi)
+	m, lo, hi := spread(xs)
+	return fmt.Sprintf(f+" ("+f+"-"+f+")", m, lo, hi)
 }
 
 // printBench prints the mean (min-max) of each measure and the ratio ours/peer.
 func printBench(w io.Writer, ours, peer []experiments.BenchResult) {
 	stat := func(rs []experiments.BenchResult, f func(experiments.BenchResult) float64) (mean, lo, hi float64) {
+		xs := make([]float64, len(rs))
 		for i, r := range rs {
-			v := f(r)
-			mean += v / float64(len(rs))
-			if i == 0 || v < lo {
-				lo = v
-			}
-			if i == 0 || v > hi {
-				hi = v
-			}
+			xs[i] = f(r)
 		}
-		return
+		return spread(xs)
 	}
 	measures := []struct {
 		name         string

@@ -36,11 +36,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		printShort(stdout, rep)
 		return nil
 	}
-	scored, err := p.PredictSplit(ctx, *split, *cache)
-	if err != nil {
-		return fmt.Errorf("evaluate: %w", err)
-	}
-	m, err := sentimentlib.MetricsOf(scored)
+	m, err := p.Evaluate(ctx, *split, *cache)
 	if err != nil {
 		return err
 	}

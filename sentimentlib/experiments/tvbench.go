@@ -60,15 +60,7 @@ var TVOptimizers = []string{"sgd", "sgd, momentum 0.9", "adam (lazy)"}
 // BenchTVGo times steps sparse steps (package sparse, with one of TVOptimizers) over the
 // batches in turn, on every core, after two untimed steps.
 func BenchTVGo(batches []*tvsample.Batch, vocab, dim int, optimizer string, steps int) (TVResult, error) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	normal := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64() * 0.01)
-		}
-		return x
-	}
-	m := &sparse.TV{Vocab: vocab, Dim: dim, U: normal(vocab * dim), B: make([]float32, dim), W: normal(2 * vocab * dim), C: make([]float32, 2*vocab)}
+	m := sparse.NewTV(vocab, dim, rand.New(rand.NewPCG(1, 1)))
 	switch optimizer {
 	case TVOptimizers[1]:
 		m.Momentum = 0.9

@@ -59,25 +59,8 @@ func move(w, v, g []float32, mu, lr float32) {
 // catchUp pays the pending moves of the rows the current step reads (the output rows of
 // targets, the word vectors of words), before the step computes with them.
 func (m *TV) catchUp(targets, words groups, threads int) {
-	l, D := m.lazy, m.Dim
-	par.ChunksOn(threads, 3*m.Vocab, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			if r < m.Vocab {
-				if words.start[r] < words.start[r+1] {
-					c, d := l.pending(l.lastU[r])
-					flushRow(m.U[r*D:(r+1)*D], m.VU[r*D:(r+1)*D], c, d)
-					l.lastU[r] = int32(l.t - 1)
-				}
-				continue
-			}
-			if o := r - m.Vocab; targets.start[o] < targets.start[o+1] {
-				c, d := l.pending(l.lastW[o])
-				flushRow(m.W[o*D:(o+1)*D], m.VW[o*D:(o+1)*D], c, d)
-				m.C[o], m.VC[o] = m.C[o]-c*m.VC[o], d*m.VC[o]
-				l.lastW[o] = int32(l.t - 1)
-			}
-		}
-	})
+	m.pay(threads, func(w int) bool { return words.start[w] < words.start[w+1] },
+		func(o int) bool { return targets.start[o] < targets.start[o+1] }, int32(m.lazy.t-1))
 }
 
 // Flush applies every row's pending moves, so that the tables and velocities are those of the
@@ -85,25 +68,36 @@ func (m *TV) catchUp(targets, words groups, threads int) {
 // bookkeeping afresh: save or read the tables after it. Flushing at the same steps gives the
 // same results, so a run that saves after a Flush resumes to the uninterrupted run's tables.
 func (m *TV) Flush(threads int) {
-	l := m.lazy
-	if l == nil {
+	if m.lazy == nil {
 		return
 	}
-	D := m.Dim
+	all := func(int) bool { return true }
+	m.pay(threads, all, all, int32(m.lazy.t))
+	m.lazy = nil
+}
+
+// pay applies the pending moves of the word vectors and output rows (with their biases) that
+// payU and payW select, and records them as paid up to step to.
+func (m *TV) pay(threads int, payU, payW func(int) bool, to int32) {
+	l, D := m.lazy, m.Dim
 	par.ChunksOn(max(threads, 1), 3*m.Vocab, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			if r < m.Vocab {
-				c, d := l.pending(l.lastU[r])
-				flushRow(m.U[r*D:(r+1)*D], m.VU[r*D:(r+1)*D], c, d)
+				if payU(r) {
+					c, d := l.pending(l.lastU[r])
+					flushRow(m.U[r*D:(r+1)*D], m.VU[r*D:(r+1)*D], c, d)
+					l.lastU[r] = to
+				}
 				continue
 			}
-			o := r - m.Vocab
-			c, d := l.pending(l.lastW[o])
-			flushRow(m.W[o*D:(o+1)*D], m.VW[o*D:(o+1)*D], c, d)
-			m.C[o], m.VC[o] = m.C[o]-c*m.VC[o], d*m.VC[o]
+			if o := r - m.Vocab; payW(o) {
+				c, d := l.pending(l.lastW[o])
+				flushRow(m.W[o*D:(o+1)*D], m.VW[o*D:(o+1)*D], c, d)
+				m.C[o], m.VC[o] = m.C[o]-c*m.VC[o], d*m.VC[o]
+				l.lastW[o] = to
+			}
 		}
 	})
-	m.lazy = nil
 }
 
 // flushRow pays a row's pending moves: w -= c v, v = d v.

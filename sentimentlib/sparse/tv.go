@@ -17,6 +17,7 @@ package sparse
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 
@@ -47,6 +48,21 @@ type TV struct {
 	Adam           bool
 	SU, SB, SW, SC []float32
 	AdamSteps      int
+}
+
+// NewTV is a tv-embedding of vocab words and width dim initialised as model.RegionEmbedding
+// initialises it: the word vectors (U) and then the output rows (W) drawn from rng, normal with
+// deviation 0.01; the biases zero.
+func NewTV(vocab, dim int, rng *rand.Rand) *TV {
+	normal := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 0.01)
+		}
+		return x
+	}
+	u := normal(vocab * dim)
+	return &TV{Vocab: vocab, Dim: dim, U: u, B: make([]float32, dim), W: normal(2 * vocab * dim), C: make([]float32, 2*vocab)}
 }
 
 // check reports tables whose sizes do not fit Vocab and Dim.
@@ -228,20 +244,11 @@ func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float3
 					axpy(s.g[k], s.u[r*D:(r+1)*D], grad)
 					gc += s.g[k]
 				}
-				if adam != nil {
-					adam.row(m.W[t*D:(t+1)*D], m.VW[t*D:(t+1)*D], m.SW[t*D:(t+1)*D], grad)
-					adam.row(m.C[t:t+1], m.VC[t:t+1], m.SC[t:t+1], []float32{gc})
-					continue
+				m.apply(m.W, m.VW, m.SW, t*D, (t+1)*D, grad, lr, adam)
+				m.apply(m.C, m.VC, m.SC, t, t+1, []float32{gc}, lr, adam)
+				if m.lazy != nil {
+					m.lazy.lastW[t] = int32(m.lazy.t)
 				}
-				if m.lazy == nil {
-					axpy(-lr, grad, m.W[t*D:(t+1)*D])
-					m.C[t] -= lr * gc
-					continue
-				}
-				move(m.W[t*D:(t+1)*D], m.VW[t*D:(t+1)*D], grad, m.Momentum, lr)
-				m.VC[t] = m.Momentum*m.VC[t] + gc
-				m.C[t] -= lr * m.VC[t]
-				m.lazy.lastW[t] = int32(m.lazy.t)
 			}
 		})
 	}()
@@ -259,16 +266,10 @@ func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float3
 					r := int(p) / q
 					axpy(1, s.gh[r*D:(r+1)*D], grad)
 				}
-				if adam != nil {
-					adam.row(m.U[w*D:(w+1)*D], m.VU[w*D:(w+1)*D], m.SU[w*D:(w+1)*D], grad)
-					continue
+				m.apply(m.U, m.VU, m.SU, w*D, (w+1)*D, grad, lr, adam)
+				if m.lazy != nil {
+					m.lazy.lastU[w] = int32(m.lazy.t)
 				}
-				if m.lazy == nil {
-					axpy(-lr, grad, m.U[w*D:(w+1)*D])
-					continue
-				}
-				move(m.U[w*D:(w+1)*D], m.VU[w*D:(w+1)*D], grad, m.Momentum, lr)
-				m.lazy.lastU[w] = int32(m.lazy.t)
 			}
 		})
 	}()
@@ -277,12 +278,18 @@ func (m *TV) update(b *tvsample.Batch, s *step, targets, words groups, lr float3
 		axpy(1, s.gh[r*D:(r+1)*D], grad)
 	}
 	wg.Wait()
+	m.apply(m.B, m.VB, m.SB, 0, D, grad, lr, adam) // every step reads the bias: nothing pending
+}
+
+// apply updates the row [lo, hi) of table w by its summed gradient g with the step's rule: lazy
+// Adam (v and s its moments), plain SGD, or momentum (v its velocity).
+func (m *TV) apply(w, v, s []float32, lo, hi int, g []float32, lr float32, adam *adamStep) {
 	switch {
 	case adam != nil:
-		adam.row(m.B, m.VB, m.SB, grad)
+		adam.row(w[lo:hi], v[lo:hi], s[lo:hi], g)
 	case m.lazy == nil:
-		axpy(-lr, grad, m.B)
-	default: // every step reads the bias: nothing pending
-		move(m.B, m.VB, grad, m.Momentum, lr)
+		axpy(-lr, g, w[lo:hi])
+	default:
+		move(w[lo:hi], v[lo:hi], g, m.Momentum, lr)
 	}
 }
