@@ -17,8 +17,8 @@ import (
 
 // indexWords splits texts into words and numbers them from 1, most frequent first (ties in
 // byte order), at most maxWords of them (rarer words get 0). It returns the words in id order
-// and each text's word ids.
-func indexWords(texts []string) (wordList []string, docs [][]uint32) {
+// and each text's word ids; with negation, words in a negation's scope are marked (negations).
+func indexWords(texts []string, negation bool) (wordList []string, docs [][]uint32) {
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(texts)/64))
 	docs = make([][]uint32, len(texts))
 	type local struct {
@@ -34,7 +34,7 @@ func indexWords(texts []string) (wordList []string, docs [][]uint32) {
 			var buf []byte
 			for i := w * len(texts) / workers; i < (w+1)*len(texts)/workers; i++ {
 				var doc []uint32
-				buf = tokenize.AppendWords(buf, texts[i], func(word []byte) {
+				buf = tokenize.AppendWords(buf, texts[i], negations(negation, func(_, word []byte) {
 					id, ok := l.ids[string(word)]
 					if !ok {
 						id = uint32(len(l.words))
@@ -45,7 +45,7 @@ func indexWords(texts []string) (wordList []string, docs [][]uint32) {
 					}
 					l.counts[id]++
 					doc = append(doc, id)
-				})
+				}))
 				docs[i] = doc
 			}
 			locals[w] = l

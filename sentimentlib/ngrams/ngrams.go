@@ -60,6 +60,9 @@ type Options struct {
 	MaxFeatures int `json:"max_features"`
 	// Alpha is the naive-Bayes smoothing count added to each n-gram's review counts (default 1).
 	Alpha float64 `json:"alpha"`
+	// Negation marks the words in the scope of a negation ("didn't like it": didn't, not_like,
+	// not_it; see NegationPrefix), so negated words get their own ratios.
+	Negation bool `json:"negation,omitempty"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
@@ -113,7 +116,7 @@ func Fit(texts []string, labels []int, opts Options) (*Vocabulary, error) {
 			return nil, fmt.Errorf("ngrams: review %d has label %d: the ratios need labelled reviews (0 or 1)", i, l)
 		}
 	}
-	wordList, docs := indexWords(texts)
+	wordList, docs := indexWords(texts, opts.Negation)
 	counts := countNgrams(docs, labels, opts.MaxN)
 	kept := selectTop(counts, opts.MaxFeatures)
 	ngrams := make([]string, len(kept))
@@ -259,9 +262,9 @@ type encoder struct {
 // words appends text's word ids to e.wids (0 for words outside the vocabulary's n-grams).
 func (e *encoder) words(v *Vocabulary, text string) {
 	e.wids = e.wids[:0]
-	e.buf = tokenize.AppendWords(e.buf, text, func(w []byte) {
-		e.wids = append(e.wids, v.words[string(w)])
-	})
+	e.buf = tokenize.AppendWords(e.buf, text, negations(v.opts.Negation, func(_, key []byte) {
+		e.wids = append(e.wids, v.words[string(key)])
+	}))
 }
 
 // each calls fn with every vocabulary n-gram occurrence of the word ids in e.wids: its id, the
@@ -317,10 +320,10 @@ func (v *Vocabulary) EncodeAll(texts []string) [][]int32 {
 // this maps its exact per-n-gram contributions back to the words.
 func (v *Vocabulary) Attribute(text string, ids []int32, values []float64) (words []string, shares []float64) {
 	var e encoder
-	e.buf = tokenize.AppendWords(e.buf, text, func(w []byte) {
+	e.buf = tokenize.AppendWords(e.buf, text, negations(v.opts.Negation, func(w, key []byte) {
 		words = append(words, string(w))
-		e.wids = append(e.wids, v.words[string(w)])
-	})
+		e.wids = append(e.wids, v.words[string(key)])
+	}))
 	value := make(map[int32]float64, len(ids))
 	for i, id := range ids {
 		if id != 0 && i < len(values) {
@@ -362,7 +365,11 @@ const WordsDescription = tokenize.WordsDescription + `; an n-gram is its words j
 
 // Save writes the vocabulary to path as JSON, atomically.
 func (v *Vocabulary) Save(path string) error {
-	b, err := json.Marshal(file{Format: Format, Options: v.opts, Words: WordsDescription, NGrams: v.ngrams,
+	words := WordsDescription
+	if v.opts.Negation {
+		words += NegationDescription
+	}
+	b, err := json.Marshal(file{Format: Format, Options: v.opts, Words: words, NGrams: v.ngrams,
 		Ratios: v.ratios, Positive: v.positive, Negative: v.negative})
 	if err != nil {
 		return fmt.Errorf("ngrams: %w", err)

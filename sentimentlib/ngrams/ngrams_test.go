@@ -1,6 +1,7 @@
 package ngrams
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -268,5 +269,68 @@ func TestErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: error %v, want one naming the file", name, err)
 		}
+	}
+}
+
+// TestNegation: with Negation, the words after a negation word up to punctuation or "but" are
+// keyed "not_"+word (worked out by hand on the corpus); Attribute still shows the words as
+// written; without it nothing changes.
+func TestNegation(t *testing.T) {
+	var keys []string
+	var buf []byte
+	buf = tokenize.AppendWords(buf, "I didn't like it, but it was not bad at all. Never again! Great", negations(true, func(_, key []byte) {
+		keys = append(keys, string(key))
+	}))
+	want := []string{"i", "didn't", "not_like", "not_it", ",", "but", "it", "was", "not", "not_bad", "not_at", "not_all", ".",
+		"never", "not_again", "!", "great"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("keys %q, want %q", keys, want)
+	}
+	v, err := Fit(texts, labels, Options{MaxN: 2, MaxFeatures: 1000, Negation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ngram    string
+		pos, neg int
+	}{{"not_hate", 1, 0}, {"not_like", 0, 1}, {"didn't not_like", 0, 1}, {"not_it", 1, 1}, {"not not_great", 0, 1}, {"great", 4, 0}, {"hate", 0, 0}, {"like", 0, 0}} {
+		id, ok := v.ID(c.ngram)
+		if c.pos+c.neg == 0 {
+			if ok {
+				t.Errorf("%q is in the vocabulary, but only its negated form occurs", c.ngram)
+			}
+			continue
+		}
+		if !ok {
+			t.Errorf("%q is missing", c.ngram)
+			continue
+		}
+		if pos, neg := v.Counts(id); pos != c.pos || neg != c.neg {
+			t.Errorf("%q: counts %d/%d, want %d/%d", c.ngram, pos, neg, c.pos, c.neg)
+		}
+	}
+	ids := v.Encode("I didn't like it.")
+	words, shares := v.Attribute("I didn't like it.", ids, make([]float64, len(ids)))
+	if !slices.Equal(words, []string{"i", "didn't", "like", "it", "."}) || len(shares) != len(words) {
+		t.Errorf("Attribute's words %q, want them as written", words)
+	}
+	path := filepath.Join(t.TempDir(), "ngrams.json")
+	if err := v.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Options().Negation || !slices.Equal(back.Encode("not bad"), v.Encode("not bad")) {
+		t.Errorf("Load lost the negation option: %+v", back.Options())
+	}
+	var saved file
+	if b, _ := os.ReadFile(path); json.Unmarshal(b, &saved) != nil || !strings.HasSuffix(saved.Words, NegationDescription) {
+		t.Error("the saved file's words field does not describe the negation marking")
+	}
+	plain, _ := Fit(texts, labels, Options{MaxN: 2, MaxFeatures: 1000})
+	if _, ok := plain.ID("not_hate"); ok {
+		t.Error("without Negation, words were marked")
 	}
 }
