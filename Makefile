@@ -56,7 +56,8 @@ notebooks:
 	    --ExecutePreprocessor.timeout=1800 --output-dir $(NB_OUT) $$nb || exit 1; \
 	done
 
-# Re-execute the committed notebooks in place on the full data. Notebook 2 trains the default
+# Re-execute the committed notebooks in place on the full data (their outputs then scrubbed of
+# the machine's paths). Notebook 2 trains the default
 # transformer afresh into runs/notebook-default-seed1 (a few minutes on 2 cores), which notebooks
 # 3 and 4 read; notebook 5 trains the NB n-gram model.
 notebooks-real:
@@ -66,6 +67,7 @@ notebooks-real:
 	  jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=gonb \
 	    --ExecutePreprocessor.timeout=3600 $$nb || exit 1; \
 	done
+	python3 scripts/scrub-notebooks.py $(CURDIR) notebooks/[0-9]*.ipynb
 
 data:
 	go run ./cmd/sentiment data $(CACHE_FLAG)
