@@ -44,10 +44,12 @@ func init() {
 			return checkNBRatios(store, feat.(*ngrams.Vocabulary), featuresPath, checkpoint)
 		},
 	}, map[string]Config{
-		// The settings chosen on validation (docs/nbsvm.md). max_len 4096 keeps every n-gram of a
-		// review (the most frequent ones first if there were more).
+		// The settings chosen on validation (docs/nbsvm.md; negation marking and the calibration
+		// at the end: docs/short-texts.md). max_len 4096 keeps every n-gram of a review (the most
+		// frequent ones first if there were more).
 		"nbsvm": {
-			NBSVM:         NBSVMConfig{Options: ngrams.Options{}.WithDefaults(), Offset: 0.4, Scale: 10},
+			Calibrate:     true,
+			NBSVM:         NBSVMConfig{Options: ngrams.Options{Negation: true}.WithDefaults(), Offset: 0.4, Scale: 10},
 			EncoderConfig: EncoderConfig{MaxLen: 4096}, HeadTokens: 4096, Epochs: 2, SelectMetric: "accuracy",
 			OptimizerConfig: OptimizerConfig{BatchSize: 32, LearningRate: 0.02, WeightDecay: 0.01},
 		},

@@ -14,7 +14,6 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
-	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
 	"github.com/sentiment-go/sentiment/sentimentlib/ngrams"
 )
 
@@ -59,6 +58,15 @@ func TestNBSVMTrainReloadExplain(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, NgramsFile)); err != nil {
 		t.Fatalf("no %s: %v", NgramsFile, err)
 	}
+	// The preset calibrates at the end: calibration.json is written and recorded (Load takes
+	// it), and results.json has the calibrated test metrics, at the same accuracy.
+	cal, err := ReadCalibration(dir)
+	if err != nil {
+		t.Fatalf("the nbsvm preset's run has no calibration: %v", err)
+	}
+	if res.TestCalibrated.N != 100 || res.TestCalibrated.Accuracy != res.Test.Accuracy {
+		t.Errorf("test_calibrated %+v, test %+v", res.TestCalibrated, res.Test)
+	}
 	if _, err := os.Stat(filepath.Join(dir, TokenizerFile)); err == nil {
 		t.Errorf("an nbsvm run wrote %s", TokenizerFile)
 	}
@@ -67,6 +75,9 @@ func TestNBSVMTrainReloadExplain(t *testing.T) {
 	p, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p.Calibration() != cal.LengthTemperature() || cal.Temperature == 1 {
+		t.Errorf("loaded calibration %+v, written %+v", p.Calibration(), cal)
 	}
 	saved, err := ReadLogits(dir)
 	if err != nil {
@@ -107,7 +118,8 @@ func TestNBSVMTrainReloadExplain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := metrics.Sigmoid(bias, p.Temperature()); !pr[0].Unknown || math.Abs(pr[0].Probability-want) > 1e-6 {
+		c := p.Calibration() // T(0) = T(1) = T (1/R)^power
+		if want := 1 / (1 + math.Exp(-bias/(c.Temperature*math.Pow(1/c.Reference, c.Power)))); !pr[0].Unknown || math.Abs(pr[0].Probability-want) > 1e-6 {
 			t.Errorf("%q: %+v, want unknown with the bias's probability %v", text, pr[0], want)
 		}
 		e, err := p.Explain(text)

@@ -65,6 +65,10 @@ type Config struct {
 	// NoTest skips the test split: results.json's test metrics stay empty. For tuning runs, so
 	// that choosing settings on validation never shows a test number.
 	NoTest bool `json:"no_test,omitempty"`
+	// Calibrate fits the calibration on validation at the end of training (as `sentiment
+	// calibrate` does: a temperature that depends on the input's length), so that the run
+	// answers short and long texts with calibrated probabilities; the nbsvm preset does.
+	Calibrate bool `json:"calibrate,omitempty"`
 	// PositiveFraction in (0, 1) keeps only that fraction of the training split's positive
 	// reviews (the first ones of the seeded shuffle), for experiments on imbalanced data;
 	// validation and test stay as they are. 0 keeps them all.

@@ -72,7 +72,7 @@ func (p *Predictor) score(ctx context.Context, reviews []imdb.Review, logits []f
 	ids := p.feat.EncodeAll(imdb.Texts(reviews))
 	var probs []float64
 	if logits != nil {
-		probs = metrics.Sigmoids(logits, p.temperature)
+		probs = p.calibrated(logits, ids)
 	} else {
 		var err error
 		if probs, err = p.probabilities(ctx, ids); err != nil {

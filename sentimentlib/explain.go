@@ -98,7 +98,7 @@ func (p *Predictor) ExplainContext(ctx context.Context, text string) (*Explanati
 		}
 	}
 	e := &Explanation{Logit: float64(logits[m+1]), BaselineLogit: float64(logits[m])}
-	e.Prediction = verdict.New(p.probability(e.Logit), !p.known(ids), p.truncated(ids))
+	e.Prediction = verdict.New(p.probability(e.Logit, len(ids)), !p.known(ids), p.truncated(ids))
 	e.Words = p.cfg.arch().features.words(p.feat, opts, text, row, attr)
 	return e, nil
 }

@@ -38,9 +38,13 @@ type ExportManifest struct {
 	PadID      int  `json:"pad_id"` // fills each row to MaxLen, and the rows of a short batch
 	// UnkID is the id of a word the features do not know (-1: none; nbsvm leaves such n-grams out).
 	UnkID int `json:"unk_id"`
-	// Temperature: p(positive) = sigmoid(logit / Temperature); 1 when uncalibrated.
-	Temperature float64 `json:"temperature"`
-	Recipe      string  `json:"recipe"`
+	// Temperature, LengthPower and ReferenceLength: p(positive) = sigmoid(logit / T(n)), T(n) =
+	// Temperature × (n / ReferenceLength)^LengthPower for a review of n ids (at least 1) before
+	// truncation; temperature 1 and power 0 when uncalibrated.
+	Temperature     float64 `json:"temperature"`
+	LengthPower     float64 `json:"length_power"`
+	ReferenceLength float64 `json:"reference_length"`
+	Recipe          string  `json:"recipe"`
 }
 
 // ExportONNX writes the model as an ONNX graph to file (ids in, logits out, the weights
@@ -69,11 +73,12 @@ func (p *Predictor) ExportONNX(file string, batch int) (*ExportManifest, error) 
 		Model: filepath.Base(file), Architecture: p.cfg.Architecture, Features: featName, FeaturesRecipe: kind.recipe,
 		Input: onnxInput, Output: onnxOutput, Batch: batch, MaxLen: p.cfg.MaxLen, HeadTokens: p.cfg.HeadTokens,
 		PrependCLS: opts.PrependCLS, CLSID: int(tokenize.ClsID), PadID: int(tokenize.PadID), UnkID: kind.unkID,
-		Temperature: p.temperature,
+		Temperature: p.calibration.Temperature, LengthPower: p.calibration.Power, ReferenceLength: max(1, p.calibration.Reference),
 		Recipe: "ids = the features' encoding of the review; if longer than max_len (max_len-1 with [CLS]), keep " +
 			"the first head_tokens and the last (max_len - head_tokens); put cls_id first when prepend_cls; pad " +
 			"with pad_id to max_len; run batch rows at a time (pad short batches with rows of pad_id); " +
-			"p(positive) = 1 / (1 + exp(-logit / temperature))",
+			"p(positive) = 1 / (1 + exp(-logit / T)), T = temperature × (n / reference_length)^length_power, n = the " +
+			"number of ids before truncation (at least 1)",
 	}
 	if err := saveONNX(p, file, batch); err != nil {
 		return nil, err

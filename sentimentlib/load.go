@@ -16,6 +16,7 @@ import (
 
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/jsonfield"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
+	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 )
 
 // Load reads a model directory written by Train: config.json, the features (tokenizer.json,
@@ -53,7 +54,7 @@ func load(dir string, calibrated bool) (*Predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, temperature: 1, verified: verified}
+	p := &Predictor{cfg: cfg, feat: feat, store: newStore(cfg, feat.VocabSize(), 1), backend: backend, calibration: stats.LengthTemperature{Temperature: 1}, verified: verified}
 	checkpoint := filepath.Join(dir, BestCheckpoint)
 	if _, err := rundir.LoadCheckpoint(p.store, checkpoint); err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func load(dir string, calibrated bool) (*Predictor, error) {
 		}
 	}
 	if c, err := ReadCalibration(dir); err == nil && calibrated {
-		p.temperature = c.Temperature
+		p.calibration = c.LengthTemperature()
 	} else if calibrated && !os.IsNotExist(errors.Unwrap(err)) {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/metrics"
+	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 	"github.com/sentiment-go/sentiment/sentimentlib/tokenize"
 	"github.com/sentiment-go/sentiment/sentimentlib/verdict"
 )
@@ -29,8 +30,9 @@ type Predictor struct {
 	exec    *model.Exec
 	// explainExec computes attributions; compiled on the first Explain.
 	explainExec *model.Exec
-	// temperature divides the logits before the sigmoid (calibration.json; 1 without it).
-	temperature float64
+	// calibration divides the logits before the sigmoid, by a temperature that may depend on
+	// the input's length (calibration.json; temperature 1 without it).
+	calibration stats.LengthTemperature
 	// cacheDir is the Hugging Face cache the model was trained on (results.json), read again
 	// by PredictSplit unless told otherwise.
 	cacheDir string
@@ -55,8 +57,13 @@ func (p *Predictor) Architecture() string { return p.cfg.Architecture }
 // Backend names the GoMLX backend the predictor runs on.
 func (p *Predictor) Backend() string { return p.backend.Name() }
 
-// Temperature is the calibration temperature the predictor applies (1: uncalibrated).
-func (p *Predictor) Temperature() float64 { return p.temperature }
+// Temperature is the calibration temperature the predictor applies (1: uncalibrated), at the
+// reference length when it depends on length (see Calibration).
+func (p *Predictor) Temperature() float64 { return p.calibration.Temperature }
+
+// Calibration is the temperature the predictor divides logits by, as a function of an input's
+// number of ids (calibration.json; temperature 1, power 0 when uncalibrated).
+func (p *Predictor) Calibration() stats.LengthTemperature { return p.calibration }
 
 // Features returns the model's features (a *tokenize.Tokenizer or an *ngrams.Vocabulary).
 func (p *Predictor) Features() Features { return p.feat }
@@ -89,17 +96,29 @@ func (p *Predictor) inferenceExec(backend compute.Backend) (*model.Exec, error) 
 	})
 }
 
-// probabilities returns P(positive) = metrics.Sigmoid(logit / temperature) for encoded reviews.
+// probabilities returns P(positive) = metrics.Sigmoid(logit / T(n)) for encoded reviews (n:
+// a review's number of ids; T: the calibration).
 func (p *Predictor) probabilities(ctx context.Context, ids [][]int32) ([]float64, error) {
 	logits, err := p.Logits(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return metrics.Sigmoids(logits, p.temperature), nil
+	return p.calibrated(logits, ids), nil
 }
 
-// probability of the positive class for a logit, with the calibration temperature.
-func (p *Predictor) probability(logit float64) float64 { return metrics.Sigmoid(logit, p.temperature) }
+// calibrated are the probabilities of logits of the encoded reviews ids, one each.
+func (p *Predictor) calibrated(logits []float64, ids [][]int32) []float64 {
+	out := make([]float64, len(logits))
+	for i, z := range logits {
+		out[i] = p.probability(z, len(ids[i]))
+	}
+	return out
+}
+
+// probability of the positive class for the logit of a review of n ids, calibrated.
+func (p *Predictor) probability(logit float64, n int) float64 {
+	return metrics.Sigmoid(logit, p.calibration.At(n))
+}
 
 // Sync rebuilds the inference executor, so that it sees weights a trainer sharing the
 // predictor's store (NewTraining) has changed since: a cached executor was seen returning the

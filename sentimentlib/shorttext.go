@@ -67,12 +67,7 @@ func Sentences(text string) []string {
 func ReviewSentences(reviews []imdb.Review) []ShortText {
 	var out []ShortText
 	for _, r := range reviews {
-		var long []string
-		for _, s := range Sentences(r.Text) {
-			if len(strings.Fields(s)) >= 3 {
-				long = append(long, s)
-			}
-		}
+		long := longSentences(r.Text)
 		if len(long) == 0 {
 			continue
 		}
@@ -82,6 +77,31 @@ func ReviewSentences(reviews []imdb.Review) []ShortText {
 		}
 	}
 	return out
+}
+
+// MiddleSentences are, for each review of at least three sentences of three words or more,
+// the middle one of those (never the first or the last, which ReviewSentences takes), labelled
+// by the review: Calibrate fits on them, so the short-text evaluation's sentences stay out of
+// the fit.
+func MiddleSentences(reviews []imdb.Review) []ShortText {
+	var out []ShortText
+	for _, r := range reviews {
+		if long := longSentences(r.Text); len(long) >= 3 {
+			out = append(out, ShortText{Text: long[len(long)/2], Label: r.Label, Source: "middle"})
+		}
+	}
+	return out
+}
+
+// longSentences are a review's sentences of at least three words.
+func longSentences(text string) []string {
+	var long []string
+	for _, s := range Sentences(text) {
+		if len(strings.Fields(s)) >= 3 {
+			long = append(long, s)
+		}
+	}
+	return long
 }
 
 // ShortBucket is a model's answers on the short texts of one length range (words).

@@ -26,6 +26,16 @@ func TestSentences(t *testing.T) {
 	if !slices.Equal(rs, wantRS) {
 		t.Errorf("ReviewSentences: %+v, want %+v", rs, wantRS)
 	}
+	// The calibration's sentences: the middle one of three or more, never the first or last.
+	ms := MiddleSentences([]imdb.Review{
+		{Text: "Wow. I loved this film. Bad? No. The best one this year!", Label: 1},
+		{Text: "It starts well enough. Then it drags on and on. The cast tries hard. It ends badly enough.", Label: 0},
+		{Text: "Two long sentences here. And here is the other.", Label: 0},
+	})
+	wantMS := []ShortText{{"The cast tries hard.", 0, "middle"}}
+	if !slices.Equal(ms, wantMS) {
+		t.Errorf("MiddleSentences: %+v, want %+v", ms, wantMS)
+	}
 	ones := OneLiners()
 	pos := 0
 	for _, o := range ones {

@@ -86,7 +86,10 @@ type Results struct {
 	BestStep     int             `json:"best_step"`
 	Validation   metrics.Metrics `json:"validation"`
 	Test         metrics.Metrics `json:"test"`
-	Backend      string          `json:"backend"`
+	// TestCalibrated are the test metrics with the calibration a run with Config.Calibrate
+	// fitted on validation (Test is before it; the accuracy is the same).
+	TestCalibrated metrics.Metrics `json:"test_calibrated,omitzero"`
+	Backend        string          `json:"backend"`
 	// CacheDir is the Hugging Face cache the run read (absolute): eval and calibrate read it
 	// again unless told otherwise (--hf-cache, HF_HUB_CACHE, HF_HOME).
 	CacheDir string `json:"cache_dir,omitempty"`
@@ -272,6 +275,19 @@ func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, 
 	}
 	if err := rundir.WriteManifest(outDir, ConfigFile, res.Config.arch().features.file, BestCheckpoint, LogitsFile); err != nil {
 		return err
+	}
+	if res.Config.Calibrate {
+		c, err := p.calibrate(ctx, outDir, data.Validation, prep.Validation, saved.Validation.Logits)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "calibrated on validation: temperature %.3f × (n / %g ids)^%.2f; validation ECE %.4f -> %.4f, of its sentences %.4f -> %.4f\n",
+			c.Temperature, c.ReferenceLength, c.LengthPower, c.Before.ECE, c.After.ECE, c.SentencesBefore.ECE, c.SentencesAfter.ECE)
+		if len(data.Test) > 0 {
+			if res.TestCalibrated, err = metrics.Compute(p.calibrated(saved.Test.Logits, prep.Test), saved.Test.Labels); err != nil {
+				return err
+			}
+		}
 	}
 	if res.Config.NoTest {
 		fmt.Fprintf(progress, "test: not read (no_test); best validation accuracy %.4f at step %d (%.0f s)\n", res.Validation.Accuracy, res.BestStep, res.TrainSeconds)

@@ -203,12 +203,34 @@ func checkCalibrate(t *testing.T, dir string) {
 	if p.Temperature() != c.Temperature {
 		t.Errorf("reloaded temperature %v, fitted %v", p.Temperature(), c.Temperature)
 	}
-	e, err := p.Explain("a fine film")
-	if err != nil {
+	// The probability of a text of n ids is sigmoid(logit / T(n)), T(n) = T (n/R)^power, in
+	// Explain and in Predict, for a short text and a long one.
+	for _, text := range []string{"a fine film", strings.Repeat("a fine film, but the plot is thin and the ending drags. ", 20)} {
+		e, err := p.Explain(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := p.Predict([]string{text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		temp := c.Temperature
+		if c.LengthPower != 0 {
+			temp *= math.Pow(float64(len(p.Features().EncodeAll([]string{text})[0]))/c.ReferenceLength, c.LengthPower)
+		}
+		if want := 1 / (1 + math.Exp(-e.Logit/temp)); math.Abs(e.Probability-want) > 1e-12 || math.Abs(pr[0].Probability-want) > 1e-6 {
+			t.Errorf("calibrated probability %v (Predict %v), want sigmoid(logit/T(n)) = %v", e.Probability, pr[0].Probability, want)
+		}
+	}
+	// A length power without its reference length is refused, naming the fix.
+	if err := rundir.WriteJSON(filepath.Join(dir, CalibrationFile), Calibration{Temperature: 1, LengthPower: 0.4, FittedOn: "validation"}); err != nil {
 		t.Fatal(err)
 	}
-	if want := 1 / (1 + math.Exp(-e.Logit/c.Temperature)); math.Abs(e.Probability-want) > 1e-12 {
-		t.Errorf("calibrated probability %v, want metrics.Sigmoid(logit/T) = %v", e.Probability, want)
+	if err := recordCalibration(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "reference_length") || !strings.Contains(err.Error(), "sentiment calibrate") {
+		t.Errorf("length_power without reference_length: error %v", err)
 	}
 	// A broken calibration file is an error naming it, not a silent fallback.
 	if err := os.WriteFile(filepath.Join(dir, CalibrationFile), []byte(`{"temperature": -1}`), 0o644); err != nil {

@@ -18,6 +18,7 @@ import (
 	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/optim"
 	"github.com/sentiment-go/sentiment/sentimentlib/sparse/rows"
+	"github.com/sentiment-go/sentiment/sentimentlib/stats"
 )
 
 // newStore creates a model.Store holding cfg's settings as scope params, each under its
@@ -87,7 +88,7 @@ func NewTraining(cfg Config, feat Features, steps int) (*train.Trainer, *Predict
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &Predictor{cfg: cfg, feat: feat, store: store, backend: backend, temperature: 1}
+	p := &Predictor{cfg: cfg, feat: feat, store: store, backend: backend, calibration: stats.LengthTemperature{Temperature: 1}}
 	return trainer, p, p.compile()
 }
 

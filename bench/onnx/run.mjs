@@ -38,7 +38,7 @@ for (let start = 0; start < prepared.length; start += m.batch) {
   const l = Array.from(out[m.output].data);
   logits.push(...l.slice(0, Math.min(m.batch, prepared.length - start)));
 }
-const probabilities = logits.map((z) => probability(m, z));
+const probabilities = logits.map((z, i) => probability(m, z, ids[i].length));
 console.log(JSON.stringify({ ids, logits, probabilities }));
 
 // A sample written by `sentiment export --sample N` carries our logits: check against them.

@@ -24,8 +24,12 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "temperature %.4f fitted on validation; written to %s\n", c.Temperature, filepath.Join(*dir, sentimentlib.CalibrationFile))
+	fmt.Fprintf(stdout, "temperature %.4f × (n / %g ids)^%.2f fitted on validation; written to %s\n", c.Temperature, c.ReferenceLength, c.LengthPower, filepath.Join(*dir, sentimentlib.CalibrationFile))
 	fmt.Fprintf(stdout, "validation   before    after\n  nll      %8.4f %8.4f\n  ece      %8.4f %8.4f\n  brier    %8.4f %8.4f\n  accuracy %8.4f %8.4f\n",
 		c.Before.NLL, c.After.NLL, c.Before.ECE, c.After.ECE, c.Before.Brier, c.After.Brier, c.Before.Accuracy, c.After.Accuracy)
+	if s := c.SentencesBefore; s.N > 0 {
+		fmt.Fprintf(stdout, "their middle sentences (%d)\n  nll      %8.4f %8.4f\n  ece      %8.4f %8.4f\n",
+			s.N, s.NLL, c.SentencesAfter.NLL, s.ECE, c.SentencesAfter.ECE)
+	}
 	return nil
 }

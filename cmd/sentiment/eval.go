@@ -25,6 +25,10 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("evaluate: %w", err)
 	}
+	if c := p.Calibration(); c.Temperature != 1 || c.Power != 0 {
+		fmt.Fprintf(stderr, "calibrated: probabilities use temperature %.3f × (n / %g ids)^%.2f for a text of n ids (%s, fitted by sentiment calibrate on validation); accuracy does not depend on it (ROC-AUC may: inputs of different lengths are ranked anew)\n",
+			c.Temperature, max(1, c.Reference), c.Power, sentimentlib.CalibrationFile)
+	}
 	if *short {
 		rep, err := p.EvaluateShort(ctx, *cache)
 		if err != nil {
@@ -39,9 +43,6 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	m, err := p.Evaluate(ctx, *split, *cache)
 	if err != nil {
 		return err
-	}
-	if t := p.Temperature(); t != 1 {
-		fmt.Fprintf(stderr, "calibrated: probabilities use temperature %.3f (%s, fitted by sentiment calibrate on validation); accuracy and ROC-AUC do not depend on it\n", t, sentimentlib.CalibrationFile)
 	}
 	if *asJSON {
 		return printJSON(stdout, m)

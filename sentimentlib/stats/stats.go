@@ -157,6 +157,96 @@ func FitTemperature(logits []float64, labels []int) (float64, error) {
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
+// LengthTemperature is a temperature that depends on the input's length n:
+// T(n) = Temperature × (n / Reference)^Power. Power 0 is plain temperature scaling; Power > 0
+// sharpens short inputs (a linear model's logit is a sum over the input, small for a short
+// one), Power < 0 softens them.
+type LengthTemperature struct {
+	Temperature, Power, Reference float64
+}
+
+// At is the temperature for an input of n ids (n below 1 counts as 1).
+func (t LengthTemperature) At(n int) float64 {
+	if t.Power == 0 {
+		return t.Temperature
+	}
+	return t.Temperature * math.Pow(float64(max(n, 1))/t.Reference, t.Power)
+}
+
+// FitLengthTemperature fits a LengthTemperature by weighted negative log-likelihood of
+// sigmoid(logit / T(n)) on held-out labels: for each Power on a grid of steps of 0.01 in
+// [-1, 2], the best Temperature (convex in 1/T, Newton's method), then the Power whose fit is
+// best. reference is the length at which T(n) = Temperature (for example the median length
+// of whole reviews); weights may be nil (all 1).
+func FitLengthTemperature(logits []float64, lengths, labels []int, weights []float64, reference float64) (LengthTemperature, error) {
+	n := len(logits)
+	if len(lengths) != n || len(labels) != n || (weights != nil && len(weights) != n) || n == 0 {
+		return LengthTemperature{}, fmt.Errorf("stats: length temperature: %d logits, %d lengths, %d labels, %d weights", n, len(lengths), len(labels), len(weights))
+	}
+	if !(reference > 0) {
+		return LengthTemperature{}, fmt.Errorf("stats: length temperature: reference length %v must be positive", reference)
+	}
+	if weights == nil {
+		weights = make([]float64, n)
+		for i := range weights {
+			weights[i] = 1
+		}
+	}
+	logLen := make([]float64, n)
+	for i, l := range lengths {
+		logLen[i] = math.Log(float64(max(l, 1)) / reference)
+	}
+	best, bestNLL := LengthTemperature{}, math.Inf(1)
+	x := make([]float64, n)
+	for k := -100; k <= 200; k++ {
+		power := float64(k) / 100
+		for i, z := range logits {
+			x[i] = z * math.Exp(-power*logLen[i]) // z / (n/ref)^power
+		}
+		beta, ok := fitBeta(x, labels, weights)
+		if !ok {
+			continue
+		}
+		var nll float64
+		for i, xi := range x {
+			zz := beta * xi
+			nll += weights[i] * (math.Log1p(math.Exp(-math.Abs(zz))) + math.Max(zz, 0) - float64(labels[i])*zz)
+		}
+		if nll < bestNLL {
+			best, bestNLL = LengthTemperature{Temperature: 1 / beta, Power: power, Reference: reference}, nll
+		}
+	}
+	if math.IsInf(bestNLL, 1) {
+		return LengthTemperature{}, errors.New("stats: length temperature: the fit did not converge (are the labels all one class?)")
+	}
+	return best, nil
+}
+
+// fitBeta is the weighted maximum-likelihood beta > 0 of sigmoid(beta x) (Newton's method).
+func fitBeta(x []float64, labels []int, weights []float64) (float64, bool) {
+	beta := 1.0
+	for range 100 {
+		var g, h float64
+		for i, z := range x {
+			p := sigmoid(beta * z)
+			g += weights[i] * (p - float64(labels[i])) * z
+			h += weights[i] * p * (1 - p) * z * z
+		}
+		if h <= 1e-12 {
+			break
+		}
+		step := g / h
+		for beta-step <= 0 {
+			step /= 2
+		}
+		beta -= step
+		if math.Abs(step) < 1e-10*math.Max(1, beta) {
+			break
+		}
+	}
+	return beta, beta > 0 && !math.IsNaN(beta) && !math.IsInf(beta, 0)
+}
+
 // NLL is the mean negative log-likelihood of sigmoid(logit / T).
 func NLL(logits []float64, labels []int, temperature float64) float64 {
 	s := 0.0

@@ -114,6 +114,70 @@ func TestFitTemperature(t *testing.T) {
 	}
 }
 
+// TestFitLengthTemperature: labels drawn in exact proportions from sigmoid(z / T(n)) with
+// T(n) = 2 (n/100)^0.5 give back Temperature 2 and Power 0.5; weights count as repeats; with a
+// single length the fit is FitTemperature's.
+func TestFitLengthTemperature(t *testing.T) {
+	var logits, weights []float64
+	var lengths, labels []int
+	truth := LengthTemperature{Temperature: 2, Power: 0.5, Reference: 100}
+	for _, n := range []int{4, 25, 100, 400} {
+		for z := -6.0; z <= 6; z += 0.5 {
+			pos := int(math.Round(1000 * sigmoid(z/truth.At(n))))
+			// pos positives and 1000-pos negatives, as two weighted rows each.
+			for _, y := range []int{1, 0} {
+				w := float64(pos)
+				if y == 0 {
+					w = float64(1000 - pos)
+				}
+				logits, lengths, labels, weights = append(logits, z), append(lengths, n), append(labels, y), append(weights, w)
+			}
+		}
+	}
+	fit, err := FitLengthTemperature(logits, lengths, labels, weights, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(fit.Temperature-2) > 0.02 || math.Abs(fit.Power-0.5) > 0.011 || fit.Reference != 100 {
+		t.Errorf("fit %+v, want temperature 2, power 0.5, reference 100", fit)
+	}
+	if got, want := (LengthTemperature{Temperature: 2, Power: 0.5, Reference: 100}).At(25), 1.0; math.Abs(got-want) > 1e-12 {
+		t.Errorf("T(25) = %v, want %v", got, want)
+	}
+	if got := (LengthTemperature{Temperature: 3}).At(7); got != 3 {
+		t.Errorf("power 0: T = %v, want 3", got)
+	}
+	// One length: the power is free, and the temperature at that length is FitTemperature's.
+	var one []float64
+	var oneLabels, oneLen []int
+	for i := range logits {
+		for range int(weights[i]) / 10 {
+			one, oneLabels, oneLen = append(one, logits[i]), append(oneLabels, labels[i]), append(oneLen, lengths[i])
+		}
+	}
+	plain, _ := FitTemperature(one, oneLabels)
+	lt, err := FitLengthTemperature(one, oneLen, oneLabels, nil, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nll := func(f LengthTemperature) float64 {
+		s := 0.0
+		for i, z := range one {
+			s += NLL([]float64{z}, []int{oneLabels[i]}, f.At(oneLen[i]))
+		}
+		return s
+	}
+	if nll(lt) > NLL(one, oneLabels, plain)*float64(len(one))+1e-6 {
+		t.Errorf("the length fit (%+v) is worse than one temperature (%v)", lt, plain)
+	}
+	if _, err := FitLengthTemperature([]float64{1}, []int{1}, []int{1}, nil, 0); err == nil {
+		t.Error("reference 0: want an error")
+	}
+	if _, err := FitLengthTemperature(nil, nil, nil, nil, 1); err == nil {
+		t.Error("no data: want an error")
+	}
+}
+
 // studentDensity is Student's t density with df degrees of freedom.
 func studentDensity(x, df float64) float64 {
 	l1, _ := math.Lgamma((df + 1) / 2)

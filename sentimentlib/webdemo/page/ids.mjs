@@ -20,7 +20,13 @@ export function batch(m, rows) {
   return data;
 }
 
-// probability is p(positive) for a logit, with the calibration temperature.
-export function probability(m, logit) {
-  return 1 / (1 + Math.exp(-logit / m.temperature));
+// probability is p(positive) for the logit of a review of n ids (before truncation), with the
+// calibration's temperature at that length (length_power 0, or absent: one temperature).
+export function probability(m, logit, n) {
+  return 1 / (1 + Math.exp(-logit / temperatureAt(m, n)));
+}
+
+// temperatureAt is the calibration's temperature for a review of n ids.
+export function temperatureAt(m, n) {
+  return m.length_power ? m.temperature * Math.pow(Math.max(n, 1) / m.reference_length, m.length_power) : m.temperature;
 }
