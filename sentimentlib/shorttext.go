@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 
@@ -111,6 +112,30 @@ type ShortBucket struct {
 	Accuracy       float64 `json:"accuracy"`
 	ECE            float64 `json:"ece"`
 	MeanConfidence float64 `json:"mean_confidence"`
+	// ECEIfCalibrated is the ECE a perfectly calibrated model would show on as many texts with
+	// these probabilities (labels drawn from them; the mean of eceDraws draws): the estimator's
+	// floor, which a small bucket's ECE cannot be expected to go below.
+	ECEIfCalibrated float64 `json:"ece_if_calibrated"`
+}
+
+// eceDraws is the number of label draws behind ShortBucket.ECEIfCalibrated.
+const eceDraws = 200
+
+// eceFloor is the mean ECE of labels drawn from the probabilities ps themselves (a fixed seed).
+func eceFloor(ps []float64) float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	drawn := make([]int, len(ps))
+	sum := 0.0
+	for range eceDraws {
+		for i, p := range ps {
+			drawn[i] = 0
+			if rng.Float64() < p {
+				drawn[i] = 1
+			}
+		}
+		sum += metrics.ECE(ps, drawn, metrics.ECEBins)
+	}
+	return sum / eceDraws
 }
 
 // ShortReport is the short-text evaluation of a model: the validation reviews' sentences by
@@ -196,5 +221,6 @@ func shortBucket(name string, ps []float64, ls []int) ShortBucket {
 	for _, p := range ps {
 		b.MeanConfidence += max(p, 1-p) / float64(len(ps))
 	}
+	b.ECEIfCalibrated = eceFloor(ps)
 	return b
 }

@@ -2,6 +2,7 @@ package sentimentlib
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 
@@ -99,5 +100,31 @@ func TestTrainSentences(t *testing.T) {
 	last := more.Train[len(more.Train)-1]
 	if want := added[len(added)-1]; last.Text != want.Text || last.Label != want.Label {
 		t.Errorf("last training example %+v, want %+v", last, want)
+	}
+}
+
+// TestECEFloor: for n texts all given probability q, a calibrated model's ECE is |K/n - q| with
+// K ~ Binomial(n, q) right answers; eceFloor's draws agree with that expectation, computed
+// exactly, within their Monte Carlo error.
+func TestECEFloor(t *testing.T) {
+	for _, c := range []struct {
+		n int
+		q float64
+	}{{10, 0.8}, {40, 0.65}, {200, 0.9}} {
+		ps := make([]float64, c.n)
+		for i := range ps {
+			ps[i] = c.q
+		}
+		want := 0.0
+		for k := 0; k <= c.n; k++ {
+			lp, _ := math.Lgamma(float64(c.n + 1))
+			a, _ := math.Lgamma(float64(k + 1))
+			b, _ := math.Lgamma(float64(c.n - k + 1))
+			prob := math.Exp(lp - a - b + float64(k)*math.Log(c.q) + float64(c.n-k)*math.Log(1-c.q))
+			want += prob * math.Abs(float64(k)/float64(c.n)-c.q)
+		}
+		if got := eceFloor(ps); math.Abs(got-want) > 0.15*want+0.003 {
+			t.Errorf("n %d, p %v: floor %v, exact expectation %v", c.n, c.q, got, want)
+		}
 	}
 }

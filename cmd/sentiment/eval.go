@@ -53,15 +53,16 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // printShort writes the short-text evaluation as a table, then the one-liners it got wrong.
 func printShort(w io.Writer, rep *sentimentlib.ShortReport) {
-	fmt.Fprintf(w, "%-34s %6s %9s %6s %16s\n", "short texts (words)", "n", "accuracy", "ECE", "mean confidence")
+	fmt.Fprintf(w, "%-34s %6s %9s %6s %16s %18s\n", "short texts (words)", "n", "accuracy", "ECE", "mean confidence", "ECE if calibrated")
 	row := func(name string, b sentimentlib.ShortBucket) {
-		fmt.Fprintf(w, "%-34s %6d %9.4f %6.3f %16.3f\n", name, b.N, b.Accuracy, b.ECE, b.MeanConfidence)
+		fmt.Fprintf(w, "%-34s %6d %9.4f %6.3f %16.3f %18.3f\n", name, b.N, b.Accuracy, b.ECE, b.MeanConfidence, b.ECEIfCalibrated)
 	}
 	for _, b := range rep.Sentences {
 		row("validation sentences, "+b.Words, b)
 	}
 	row("validation sentences, all", rep.AllSentences)
 	row("one-liners", rep.OneLiners)
+	fmt.Fprintf(w, "(ECE if calibrated: what a perfectly calibrated model would show on as many texts; a small set's ECE is not expected to go below it)\n")
 	fmt.Fprintf(w, "one-liners on the right side with p >= 0.8 (<= 0.2 for negative ones): %d of %d\n", rep.OneLinersSure, rep.OneLiners.N)
 	for _, m := range rep.OneLinerMisses {
 		fmt.Fprintf(w, "  wrong: %q (labelled %s)\n", m.Text, map[int]string{1: "positive", 0: "negative"}[m.Label])
