@@ -322,13 +322,18 @@ func notebookPresent() bool {
 }
 
 // readyMessage is the last word of a setup: how to open or execute the notebooks, and how to
-// install the notebook server when it is missing.
-func readyMessage(notebook bool) string {
+// install the notebook server when it is missing. root: the user is root, whom the notebook
+// server refuses without --allow-root.
+func readyMessage(notebook, root bool) string {
 	run := fmt.Sprintf("jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=%s notebooks/01-data.ipynb", KernelName)
-	if !notebook {
-		return "ready to execute the notebooks:\n  " + run + "\nto open them in a browser, install the notebook server first (Debian: sudo apt-get install -y jupyter-notebook), then: jupyter notebook notebooks/\n"
+	open := "jupyter notebook notebooks/"
+	if root {
+		open = "jupyter notebook --allow-root notebooks/"
 	}
-	return "ready: jupyter notebook notebooks/ (then pick the \"Go (gonb)\" kernel), or execute them with\n  " + run + "\n"
+	if !notebook {
+		return "ready to execute the notebooks:\n  " + run + "\nto open them in a browser, install the notebook server first (Debian: sudo apt-get install -y jupyter-notebook), then: " + open + "\n"
+	}
+	return "ready: " + open + " (then pick the \"Go (gonb)\" kernel), or execute them with\n  " + run + "\n"
 }
 
 func jupyterPresent() (string, bool) {
@@ -378,7 +383,7 @@ func install(o Options, stdout io.Writer) error {
 	if _, ok := jupyterPresent(); !ok {
 		return errors.New(jupyterHint)
 	}
-	fmt.Fprint(stdout, readyMessage(notebookPresent()))
+	fmt.Fprint(stdout, readyMessage(notebookPresent(), os.Geteuid() == 0))
 	return nil
 }
 

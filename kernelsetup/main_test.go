@@ -135,10 +135,17 @@ func TestJupyterHintNamesTheInstallCommand(t *testing.T) {
 // TestReadyMessage: without the notebook server the setup does not claim the notebooks open in
 // a browser, and names the package that does it.
 func TestReadyMessage(t *testing.T) {
-	if m := readyMessage(false); !strings.Contains(m, "apt-get install -y jupyter-notebook") || strings.HasPrefix(m, "ready: jupyter notebook") {
+	if m := readyMessage(false, false); !strings.Contains(m, "apt-get install -y jupyter-notebook") || strings.HasPrefix(m, "ready: jupyter notebook") {
 		t.Errorf("without jupyter-notebook: %q", m)
 	}
-	if m := readyMessage(true); !strings.HasPrefix(m, "ready: jupyter notebook notebooks/") {
+	if m := readyMessage(true, false); !strings.HasPrefix(m, "ready: jupyter notebook notebooks/") {
 		t.Errorf("with jupyter-notebook: %q", m)
+	}
+	// The notebook server refuses root without --allow-root: the command it prints has it.
+	if m := readyMessage(true, true); !strings.HasPrefix(m, "ready: jupyter notebook --allow-root notebooks/") {
+		t.Errorf("as root: %q", m)
+	}
+	if m := readyMessage(false, true); !strings.Contains(m, "then: jupyter notebook --allow-root notebooks/") {
+		t.Errorf("as root, without jupyter-notebook: %q", m)
 	}
 }
