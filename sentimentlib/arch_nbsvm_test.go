@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/sentiment-go/sentiment/sentimentlib/batch"
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
 	"github.com/sentiment-go/sentiment/sentimentlib/loss"
@@ -271,4 +272,57 @@ func TestNBSVMBadConfigsAreClearErrors(t *testing.T) {
 		{"init", "runs/pretrain-cpu-seed1", "no encoder"},
 		{"loss.confidence_gamma", "-1", "gamma"},
 	})
+}
+
+// TestRefit: a refit trains on exactly the training and validation reviews of its twin's split,
+// for exactly its configured epochs (the steps of that many passes over them), keeps the last
+// step, never evaluates on validation, writes no calibration, and refuses to be evaluated on
+// the validation reviews it trained on.
+func TestRefit(t *testing.T) {
+	ctx := context.Background()
+	cfg := tinyNBSVM(t)
+	twin, err := cfg.LoadData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Refit, cfg.Epochs = true, 2
+	data, err := cfg.LoadData(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Validation) != 0 || len(data.Train) != len(twin.Train)+len(twin.Validation) ||
+		data.Train[len(twin.Train)].Text != twin.Validation[0].Text || data.Train[0].Text != twin.Train[0].Text {
+		t.Fatalf("refit data: %d train, %d validation; the twin has %d and %d", len(data.Train), len(data.Validation), len(twin.Train), len(twin.Validation))
+	}
+	dir := t.TempDir()
+	res, err := Train(ctx, cfg, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := batch.New("train", p.Features().EncodeAll(imdb.Texts(data.Train)), imdb.Labels(data.Train), cfg.BatchOptions(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perEpoch := len(ds.Plan(0)); res.Steps != 2*perEpoch || perEpoch < len(data.Train)/cfg.BatchSize-4 {
+		t.Errorf("%d steps; 2 epochs of the %d reviews are %d batches", res.Steps, len(data.Train), 2*perEpoch)
+	}
+	if res.BestStep != res.Steps || res.Validation.N != 0 || res.Test.N != 100 {
+		t.Errorf("best step %d of %d, validation n %d, test n %d", res.BestStep, res.Steps, res.Validation.N, res.Test.N)
+	}
+	if len(readValidation(t, dir)) != 0 {
+		t.Error("a refit logged validation evaluations")
+	}
+	if _, err := os.Stat(filepath.Join(dir, CalibrationFile)); err == nil {
+		t.Error("a refit wrote a calibration (it has no validation to fit it on)")
+	}
+	if _, err := p.Evaluate(ctx, "validation", ""); err == nil || !strings.Contains(err.Error(), "refit") {
+		t.Errorf("evaluating a refit on validation: %v", err)
+	}
+	if m, err := p.Evaluate(ctx, "test", ""); err != nil || m.Accuracy != res.Test.Accuracy {
+		t.Errorf("test: %+v, %v; train said %v", m, err, res.Test.Accuracy)
+	}
 }

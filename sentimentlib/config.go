@@ -69,6 +69,11 @@ type Config struct {
 	// calibrate` does: a temperature that depends on the input's length), so that the run
 	// answers short and long texts with calibrated probabilities; the nbsvm preset does.
 	Calibrate bool `json:"calibrate,omitempty"`
+	// Refit trains on the whole training split, the validation reviews included (IMDB's 25,000),
+	// for exactly Epochs epochs, and keeps the last step: there is no validation to choose a
+	// step, to stop early or to calibrate on. Only for settings already chosen on validation by
+	// the same configuration without refit (its twin), as the papers' final runs do.
+	Refit bool `json:"refit,omitempty"`
 	// PositiveFraction in (0, 1) keeps only that fraction of the training split's positive
 	// reviews (the first ones of the seeded shuffle), for experiments on imbalanced data;
 	// validation and test stay as they are. 0 keeps them all.

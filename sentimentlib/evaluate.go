@@ -2,6 +2,7 @@ package sentimentlib
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -136,6 +137,9 @@ func savedLogits(dir, split string, reviews []imdb.Review) []float64 {
 func (p *Predictor) splitReviews(ctx context.Context, split, cacheDir string) ([]imdb.Review, error) {
 	if split != "validation" && split != "test" {
 		return nil, fmt.Errorf("split %q: want \"validation\" or \"test\"", split)
+	}
+	if split == "validation" && p.cfg.Refit {
+		return nil, errors.New("this model is a refit (config refit): it trained on the validation reviews, so it has no validation split; use --split test, or the run without refit that chose its settings")
 	}
 	cfg := p.cfg
 	cfg.NoTest = false // a model tuned without the test split can still be evaluated on it

@@ -200,6 +200,15 @@ type validation struct {
 }
 
 func (v *validation) evaluate(st *rundir.State, epochDone bool) (bool, error) {
+	if v.cfg.Refit { // no validation: the latest step is the one kept
+		st.BestStep = st.Step
+		if err := rundir.SaveCheckpoint(v.p.store, filepath.Join(v.run.Dir, BestCheckpoint)); err != nil {
+			return false, err
+		}
+		v.run.Log(map[string]any{"type": "refit", "step": st.Step, "seconds": st.Seconds})
+		fmt.Fprintf(v.progress, "\nstep %d: refit on every training review, no validation; checkpoint kept\n", st.Step)
+		return false, nil
+	}
 	if err := v.p.Sync(); err != nil {
 		return false, err
 	}
@@ -276,7 +285,9 @@ func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, 
 	if err := rundir.WriteManifest(outDir, ConfigFile, res.Config.arch().features.file, BestCheckpoint, LogitsFile); err != nil {
 		return err
 	}
-	if res.Config.Calibrate {
+	if res.Config.Calibrate && res.Config.Refit {
+		fmt.Fprintln(progress, "calibration: skipped: a refit has no validation split to fit it on")
+	} else if res.Config.Calibrate {
 		c, err := p.calibrate(ctx, outDir, data.Validation, prep.Validation, saved.Validation.Logits)
 		if err != nil {
 			return err
@@ -309,6 +320,10 @@ func (cfg Config) LoadData(ctx context.Context) (*imdb.Data, error) {
 	subset(data, cfg)
 	if cfg.NoTest {
 		data.Test = nil
+	}
+	if cfg.Refit {
+		data.Train = append(data.Train[:len(data.Train):len(data.Train)], data.Validation...)
+		data.Validation = nil
 	}
 	if cfg.Data.TrainSentences {
 		for _, s := range ReviewSentences(data.Train) {

@@ -15,13 +15,20 @@ func cmdEnsemble(_ context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("ensemble", stderr)
 	steps := fs.Int("steps", 20, "weights tried: 0, 1/steps, ..., 1")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	weight := fs.Float64("weight", -1, "use this weight of the first run instead of choosing it on validation (for refits: the weight their twins chose)")
 	if err := parseOperands(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 || *steps < 1 {
 		return fmt.Errorf("ensemble: name two run directories of one split, e.g. sentiment ensemble runs/nbsvm-seed1 runs/regions-seed1")
 	}
-	res, err := experiments.Ensemble(fs.Arg(0), fs.Arg(1), *steps)
+	var res *experiments.EnsembleResult
+	var err error
+	if *weight >= 0 {
+		res, err = experiments.EnsembleAt(fs.Arg(0), fs.Arg(1), *weight)
+	} else {
+		res, err = experiments.Ensemble(fs.Arg(0), fs.Arg(1), *steps)
+	}
 	if err != nil {
 		return err
 	}
@@ -30,8 +37,12 @@ func cmdEnsemble(_ context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, string(b))
 		return nil
 	}
-	fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight chosen on validation\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
-	printMetrics(stdout, "validation", res.Validation)
+	if *weight >= 0 {
+		fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight given (--weight)\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
+	} else {
+		fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight chosen on validation\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
+		printMetrics(stdout, "validation", res.Validation)
+	}
 	printMetrics(stdout, "test", res.Test)
 	return nil
 }

@@ -24,26 +24,17 @@ type EnsembleResult struct {
 // Ensemble combines the saved logits (logits.json) of two runs on the same split, trying the
 // weights 0, 1/steps, ..., 1 on validation.
 func Ensemble(a, b string, steps int) (*EnsembleResult, error) {
-	la, err := sentimentlib.ReadLogits(a)
+	la, lb, err := ensembleLogits(a, b)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := sentimentlib.ReadLogits(b)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Equal(la.Validation.Labels, lb.Validation.Labels) || !slices.Equal(la.Test.Labels, lb.Test.Labels) {
-		return nil, fmt.Errorf("ensemble: %s and %s scored different reviews (another split or subset): their logits cannot be combined", a, b)
-	}
-	if len(la.Test.Logits) == 0 {
-		return nil, fmt.Errorf("ensemble: %s has no test logits (trained with no_test)", a)
-	}
-	combine := func(x, y []float64, w float64) []float64 {
-		out := make([]float64, len(x))
-		for i := range x {
-			out[i] = w*x[i] + (1-w)*y[i]
+	for _, r := range []struct {
+		dir string
+		l   *sentimentlib.RunLogits
+	}{{a, la}, {b, lb}} {
+		if len(r.l.Validation.Logits) == 0 {
+			return nil, fmt.Errorf("ensemble: %s has no validation logits (a refit, trained on the validation reviews): choose the weight on the runs without refit (sentiment ensemble TWIN1 TWIN2), then give it with --weight", r.dir)
 		}
-		return out
 	}
 	res := &EnsembleResult{Dirs: [2]string{a, b}, ValidationByWeight: map[string]float64{}}
 	best := math.Inf(-1)
@@ -60,4 +51,46 @@ func Ensemble(a, b string, steps int) (*EnsembleResult, error) {
 	}
 	res.Test, err = metrics.Compute(metrics.Sigmoids(combine(la.Test.Logits, lb.Test.Logits, res.Weight), 1), la.Test.Labels)
 	return res, err
+}
+
+// EnsembleAt combines two runs' test logits with the weight w chosen before (on the validation
+// split of their twins, for refits): z = w z_1 + (1 - w) z_2. Validation is not read.
+func EnsembleAt(a, b string, w float64) (*EnsembleResult, error) {
+	if !(w >= 0 && w <= 1) {
+		return nil, fmt.Errorf("ensemble: weight %v out of range [0, 1]", w)
+	}
+	la, lb, err := ensembleLogits(a, b)
+	if err != nil {
+		return nil, err
+	}
+	res := &EnsembleResult{Dirs: [2]string{a, b}, Weight: w}
+	res.Test, err = metrics.Compute(metrics.Sigmoids(combine(la.Test.Logits, lb.Test.Logits, w), 1), la.Test.Labels)
+	return res, err
+}
+
+// ensembleLogits reads two runs' logits.json, refusing runs of different reviews or without
+// test logits.
+func ensembleLogits(a, b string) (la, lb *sentimentlib.RunLogits, err error) {
+	if la, err = sentimentlib.ReadLogits(a); err != nil {
+		return nil, nil, err
+	}
+	if lb, err = sentimentlib.ReadLogits(b); err != nil {
+		return nil, nil, err
+	}
+	if !slices.Equal(la.Validation.Labels, lb.Validation.Labels) || !slices.Equal(la.Test.Labels, lb.Test.Labels) {
+		return nil, nil, fmt.Errorf("ensemble: %s and %s scored different reviews (another split or subset): their logits cannot be combined", a, b)
+	}
+	if len(la.Test.Logits) == 0 {
+		return nil, nil, fmt.Errorf("ensemble: %s has no test logits (trained with no_test)", a)
+	}
+	return la, lb, nil
+}
+
+// combine is w x + (1 - w) y, element by element.
+func combine(x, y []float64, w float64) []float64 {
+	out := make([]float64, len(x))
+	for i := range x {
+		out[i] = w*x[i] + (1-w)*y[i]
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package experiments
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sentiment-go/sentiment/sentimentlib"
@@ -39,5 +40,23 @@ func TestEnsemble(t *testing.T) {
 	other := writeLogits(t, []float64{1, 1, 1}, []float64{1}, []int{1, 0, 1}, []int{1})
 	if _, err := Ensemble(a, other, 10); err == nil {
 		t.Error("runs of different splits were combined")
+	}
+	// Refits have no validation logits: Ensemble refuses them, naming --weight; EnsembleAt
+	// scores test with the given weight, worked out by hand.
+	ra := writeLogits(t, nil, []float64{2, 2, -2, 1}, nil, labels)
+	rb := writeLogits(t, nil, []float64{2, -3, -2, -2}, nil, labels)
+	if _, err := Ensemble(ra, rb, 10); err == nil || !strings.Contains(err.Error(), "--weight") {
+		t.Errorf("refits: %v, want an error naming --weight", err)
+	}
+	at, err := EnsembleAt(ra, rb, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ = metrics.Compute(metrics.Sigmoids([]float64{2, 0.5 - 2.25, -2, 0.25 - 1.5}, 1), labels)
+	if at.Test != want || at.Weight != 0.25 || at.Validation.N != 0 {
+		t.Errorf("EnsembleAt: %+v, want test %+v", at, want)
+	}
+	if _, err := EnsembleAt(ra, rb, 1.5); err == nil {
+		t.Error("weight 1.5 accepted")
 	}
 }
