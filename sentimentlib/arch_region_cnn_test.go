@@ -74,6 +74,53 @@ func TestRegionPretrainingTextExcludesValidationAndTest(t *testing.T) {
 	}
 }
 
+// TestRefitPretraining: a refit's pretraining text holds the validation reviews too (and no
+// test review); a classifier that chooses on validation refuses to start from it, naming refit,
+// and a refit classifier fine-tunes from it.
+func TestRefitPretraining(t *testing.T) {
+	ctx := context.Background()
+	cfg := tinyRegionPretraining(t)
+	cfg.Refit = true
+	vocab, docs, _, err := regionData(ctx, cfg, t.TempDir(), false, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := imdb.Load(ctx, imdb.Options{CacheDir: fixture, Offline: true})
+	in := map[string]bool{}
+	for _, doc := range docs {
+		in[fmt.Sprint(doc)] = true
+	}
+	for _, r := range append(d.Train, d.Validation...) {
+		if !in[fmt.Sprint(vocab.Encode(r.Text))] {
+			t.Fatalf("training or validation review missing from the refit's pretraining: %.60q", r.Text)
+		}
+	}
+	for _, r := range d.Test {
+		if in[fmt.Sprint(vocab.Encode(r.Text))] {
+			t.Fatalf("test review in the refit's pretraining: %.60q", r.Text)
+		}
+	}
+	if len(docs) != len(d.Train)+len(d.Validation)+len(d.Unsupervised)-cfg.HeldOut {
+		t.Errorf("%d reviews; train %d + validation %d + unlabeled %d - held out %d", len(docs), len(d.Train), len(d.Validation), len(d.Unsupervised), cfg.HeldOut)
+	}
+	dir := t.TempDir()
+	if _, err := Pretrain(ctx, cfg, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := tinyRegions(t)
+	if err := c.InitFrom(dir); err != nil {
+		t.Fatal(err)
+	}
+	c.Epochs = 1
+	if _, err := Train(ctx, c, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "refit") {
+		t.Errorf("a classifier choosing on validation from a refit's pretraining: %v, want an error naming refit", err)
+	}
+	c.Refit = true
+	if _, err := Train(ctx, c, t.TempDir(), nil); err != nil {
+		t.Errorf("a refit from a refit's pretraining: %v", err)
+	}
+}
+
 // TestRegionPretrainingWithoutAFullBatch: text that makes no full batch is an error that says
 // so (the loop once waited for a batch forever).
 func TestRegionPretrainingWithoutAFullBatch(t *testing.T) {

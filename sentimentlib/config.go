@@ -169,6 +169,9 @@ func (c Config) checkInit() error {
 		return fmt.Sprintf("validation_fraction %g, split_seed %d, validation_block %d", cmp.Or(d.ValidationFraction, imdb.DefaultValidationFraction),
 			cmp.Or(d.SplitSeed, imdb.DefaultSeed), d.ValidationBlock)
 	}
+	if pc.Refit && !c.Refit {
+		return fmt.Errorf("init: the encoder in %s was pretrained for a refit (refit: its text holds the validation reviews), so this run's validation metrics would not be held out; fine-tune it with --set refit=true, or start from a pretraining without refit", c.Init)
+	}
 	if got, want := split(c.Data), split(pc.Data); got != want {
 		return fmt.Errorf("init: the encoder in %s was pretrained on the training split of another train/validation split (%s; this run: %s), so it has read some of this run's validation reviews; fine-tune with its split's data.* settings, or pretrain again with this run's", c.Init, want, got)
 	}

@@ -37,6 +37,10 @@ type PretrainConfig struct {
 	// unlabeled reviews are kept apart to measure the MLM loss and masked-token accuracy.
 	MaxReviews int `json:"max_reviews,omitempty"` // 0: all
 	HeldOut    int `json:"held_out"`
+	// Refit adds the validation reviews to the text (and to the vocabulary's): the pretraining
+	// of a refit classifier (Config.Refit), which trains on them too. A classifier that chooses
+	// on validation refuses such a pretraining.
+	Refit bool `json:"refit,omitempty"`
 
 	// The encoder, as in Config (the MLM head is BERT's, with tied embeddings); reviews are cut
 	// into pieces of at most max_len tokens.
@@ -145,6 +149,14 @@ type MLMMetrics struct {
 	ContrastivePieces   int     `json:"contrastive_pieces,omitempty"`
 }
 
+// trainText says which labelled reviews the pretraining text holds.
+func (cfg PretrainConfig) trainText() string {
+	if cfg.Refit {
+		return "the whole train split, validation included: refit"
+	}
+	return "train split without validation"
+}
+
 // pretrainTexts returns the pretraining text, the training split's reviews (validation already
 // carved out of it) and the unlabeled ones, and the held-out unlabeled reviews; validation and
 // test text never enter either.
@@ -227,6 +239,10 @@ func pretrainingText(ctx context.Context, cfg PretrainConfig, outDir string, res
 	data, err := cfg.Data.load(ctx, true)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if cfg.Refit {
+		data.Train = append(data.Train[:len(data.Train):len(data.Train)], data.Validation...)
+		data.Validation = nil
 	}
 	if texts, heldOut, err = pretrainTexts(data, cfg); err != nil {
 		return nil, nil, nil, err

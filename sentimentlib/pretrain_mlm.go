@@ -102,8 +102,8 @@ func pretrainMLM(ctx context.Context, cfg PretrainConfig, outDir string, resumin
 	}
 	tok := feat.(*tokenize.Tokenizer)
 	seqs, held := pieces(tok.EncodeAll(texts), cfg.MaxLen), pieces(tok.EncodeAll(heldOutTexts), cfg.MaxLen)
-	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
-		len(texts), len(seqs), countTokens(seqs), len(heldOutTexts), tok.VocabSize())
+	fmt.Fprintf(progress, "pretraining text: %d reviews (%s, unlabeled) -> %d pieces, %d tokens; held out: %d unlabeled reviews; vocabulary %d\n",
+		len(texts), cfg.trainText(), len(seqs), countTokens(seqs), len(heldOutTexts), tok.VocabSize())
 	trainDS, heldDS, err := pretrainBatches(seqs, held, batch.Options{BatchSize: cfg.BatchSize, Truncation: batch.Truncation{MaxLen: cfg.MaxLen, Head: cfg.MaxLen},
 		Buckets: batch.Buckets(cfg.MaxLen, cmp.Or(cfg.LengthBuckets, 8)), Seed: cfg.Seed})
 	if err != nil {

@@ -188,8 +188,8 @@ func regionData(ctx context.Context, cfg PretrainConfig, outDir string, resuming
 	}
 	vocab := feat.(*words.Vocabulary)
 	docs, held := vocab.EncodeAll(texts), vocab.EncodeAll(heldOut)
-	fmt.Fprintf(progress, "pretraining text: %d reviews (train split without validation, unlabeled); held out: %d unlabeled reviews; %d words\n",
-		len(texts), len(heldOut), vocab.Len())
+	fmt.Fprintf(progress, "pretraining text: %d reviews (%s, unlabeled); held out: %d unlabeled reviews; %d words\n",
+		len(texts), cfg.trainText(), len(heldOut), vocab.Len())
 	return vocab, docs, held, nil
 }
 

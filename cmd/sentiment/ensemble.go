@@ -43,6 +43,10 @@ func cmdEnsemble(_ context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight chosen on validation\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
 		printMetrics(stdout, "validation", res.Validation)
 	}
+	if res.Test.N == 0 {
+		fmt.Fprintln(stdout, "test: not read (a run was trained with no_test)")
+		return nil
+	}
 	printMetrics(stdout, "test", res.Test)
 	return nil
 }

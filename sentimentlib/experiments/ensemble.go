@@ -11,7 +11,7 @@ import (
 
 // EnsembleResult is two runs' logits combined: z = w z_1 + (1 - w) z_2, with the weight w
 // chosen on the validation split (the best accuracy, ties to the weight nearest 1/2), and the
-// test split scored once with it.
+// test split scored once with it (not when a run was trained with no_test: Test stays empty).
 type EnsembleResult struct {
 	Dirs       [2]string       `json:"dirs"`
 	Weight     float64         `json:"weight"`
@@ -24,7 +24,7 @@ type EnsembleResult struct {
 // Ensemble combines the saved logits (logits.json) of two runs on the same split, trying the
 // weights 0, 1/steps, ..., 1 on validation.
 func Ensemble(a, b string, steps int) (*EnsembleResult, error) {
-	la, lb, err := ensembleLogits(a, b)
+	la, lb, err := ensembleLogits(a, b, false)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +49,9 @@ func Ensemble(a, b string, steps int) (*EnsembleResult, error) {
 			best, res.Weight, res.Validation = m.Accuracy, w, m
 		}
 	}
+	if len(la.Test.Logits) == 0 || len(lb.Test.Logits) == 0 { // tuning runs (no_test): the weight alone
+		return res, nil
+	}
 	res.Test, err = metrics.Compute(metrics.Sigmoids(combine(la.Test.Logits, lb.Test.Logits, res.Weight), 1), la.Test.Labels)
 	return res, err
 }
@@ -59,7 +62,7 @@ func EnsembleAt(a, b string, w float64) (*EnsembleResult, error) {
 	if !(w >= 0 && w <= 1) {
 		return nil, fmt.Errorf("ensemble: weight %v out of range [0, 1]", w)
 	}
-	la, lb, err := ensembleLogits(a, b)
+	la, lb, err := ensembleLogits(a, b, true)
 	if err != nil {
 		return nil, err
 	}
@@ -68,20 +71,21 @@ func EnsembleAt(a, b string, w float64) (*EnsembleResult, error) {
 	return res, err
 }
 
-// ensembleLogits reads two runs' logits.json, refusing runs of different reviews or without
-// test logits.
-func ensembleLogits(a, b string) (la, lb *sentimentlib.RunLogits, err error) {
+// ensembleLogits reads two runs' logits.json, refusing runs of different reviews, or (needTest)
+// without test logits.
+func ensembleLogits(a, b string, needTest bool) (la, lb *sentimentlib.RunLogits, err error) {
 	if la, err = sentimentlib.ReadLogits(a); err != nil {
 		return nil, nil, err
 	}
 	if lb, err = sentimentlib.ReadLogits(b); err != nil {
 		return nil, nil, err
 	}
-	if !slices.Equal(la.Validation.Labels, lb.Validation.Labels) || !slices.Equal(la.Test.Labels, lb.Test.Labels) {
+	bothTest := len(la.Test.Labels) > 0 && len(lb.Test.Labels) > 0
+	if !slices.Equal(la.Validation.Labels, lb.Validation.Labels) || (bothTest && !slices.Equal(la.Test.Labels, lb.Test.Labels)) {
 		return nil, nil, fmt.Errorf("ensemble: %s and %s scored different reviews (another split or subset): their logits cannot be combined", a, b)
 	}
-	if len(la.Test.Logits) == 0 {
-		return nil, nil, fmt.Errorf("ensemble: %s has no test logits (trained with no_test)", a)
+	if needTest && !bothTest {
+		return nil, nil, fmt.Errorf("ensemble: %s or %s has no test logits (trained with no_test)", a, b)
 	}
 	return la, lb, nil
 }

@@ -59,4 +59,14 @@ func TestEnsemble(t *testing.T) {
 	if _, err := EnsembleAt(ra, rb, 1.5); err == nil {
 		t.Error("weight 1.5 accepted")
 	}
+	// Tuning twins (no_test): the weight is chosen on validation and test is not scored.
+	ta := writeLogits(t, []float64{3, -1, -2, -2}, nil, labels, nil)
+	tb := writeLogits(t, []float64{-1, 3, -2, -2}, nil, labels, nil)
+	tw, err := Ensemble(ta, tb, 10)
+	if err != nil || tw.Weight != res.Weight || tw.Validation != res.Validation || tw.Test.N != 0 {
+		t.Errorf("twins without test: %+v, %v; want weight %v and no test", tw, err, res.Weight)
+	}
+	if _, err := EnsembleAt(ta, tb, 0.5); err == nil {
+		t.Error("EnsembleAt scored runs without test logits")
+	}
 }
