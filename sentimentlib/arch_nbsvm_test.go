@@ -325,4 +325,17 @@ func TestRefit(t *testing.T) {
 	if m, err := p.Evaluate(ctx, "test", ""); err != nil || m.Accuracy != res.Test.Accuracy {
 		t.Errorf("test: %+v, %v; train said %v", m, err, res.Test.Accuracy)
 	}
+	// Interrupted in its second epoch, the refit resumes to the uninterrupted result.
+	dir2 := t.TempDir()
+	cctx, cancel := context.WithCancel(ctx)
+	if _, err := Train(cctx, cfg, dir2, &testkit.CancelAfter{Marker: "epoch 2/2", Cancel: cancel}); err == nil {
+		t.Fatal("the interrupted refit should report it")
+	}
+	res2, err := Train(ctx, cfg, dir2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Test != res.Test || res2.Steps != res.Steps || res2.BestStep != res.BestStep {
+		t.Errorf("resumed refit: test %+v after %d steps, uninterrupted %+v after %d", res2.Test, res2.Steps, res.Test, res.Steps)
+	}
 }
