@@ -128,28 +128,12 @@ func FitTemperature(logits []float64, labels []int) (float64, error) {
 	if len(logits) != len(labels) || len(logits) == 0 {
 		return 0, fmt.Errorf("stats: temperature: %d logits and %d labels", len(logits), len(labels))
 	}
-	beta := 1.0 // 1/T
-	for range 100 {
-		var g, h float64
-		for i, z := range logits {
-			p := sigmoid(beta * z)
-			g += (p - float64(labels[i])) * z // d NLL / d beta
-			h += p * (1 - p) * z * z
-		}
-		if h <= 1e-12 {
-			break
-		}
-		step := g / h
-		// Keep beta positive: halve the step when it would cross zero.
-		for beta-step <= 0 {
-			step /= 2
-		}
-		beta -= step
-		if math.Abs(step) < 1e-10*math.Max(1, beta) {
-			break
-		}
+	weights := make([]float64, len(logits))
+	for i := range weights {
+		weights[i] = 1
 	}
-	if beta <= 0 || math.IsNaN(beta) {
+	beta, ok := fitBeta(logits, labels, weights)
+	if !ok {
 		return 0, errors.New("stats: temperature: the fit did not converge (are the labels all one class?)")
 	}
 	return 1 / beta, nil
