@@ -303,8 +303,12 @@ func testBest(ctx context.Context, p *Predictor, outDir string, prep *Prepared, 
 	if res.Config.NoTest {
 		fmt.Fprintf(progress, "test: not read (no_test); best validation accuracy %.4f at step %d (%.0f s)\n", res.Validation.Accuracy, res.BestStep, res.TrainSeconds)
 	} else {
-		fmt.Fprintf(progress, "test: accuracy %.4f f1 %.4f auc %.4f (best validation step %d, %.0f s)\n",
-			res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, res.BestStep, res.TrainSeconds)
+		which := "best validation step"
+		if res.Config.Refit {
+			which = "refit: the last step"
+		}
+		fmt.Fprintf(progress, "test: accuracy %.4f f1 %.4f auc %.4f (%s %d, %.0f s)\n",
+			res.Test.Accuracy, res.Test.F1, res.Test.ROCAUC, which, res.BestStep, res.TrainSeconds)
 	}
 	return rundir.WriteJSON(filepath.Join(outDir, ResultsFile), res)
 }
