@@ -241,8 +241,7 @@ func pretrainingText(ctx context.Context, cfg PretrainConfig, outDir string, res
 		return nil, nil, nil, err
 	}
 	if cfg.Refit {
-		data.Train = append(data.Train[:len(data.Train):len(data.Train)], data.Validation...)
-		data.Validation = nil
+		refitSplit(data)
 	}
 	if texts, heldOut, err = pretrainTexts(data, cfg); err != nil {
 		return nil, nil, nil, err

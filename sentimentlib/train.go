@@ -200,13 +200,16 @@ type validation struct {
 }
 
 func (v *validation) evaluate(st *rundir.State, epochDone bool) (bool, error) {
-	if v.cfg.Refit { // no validation: the latest step is the one kept
+	if v.cfg.Refit { // no validation: the last step is the one kept, saved once
+		if st.Step != v.run.Steps {
+			return false, nil
+		}
 		st.BestStep = st.Step
 		if err := rundir.SaveCheckpoint(v.p.store, filepath.Join(v.run.Dir, BestCheckpoint)); err != nil {
 			return false, err
 		}
 		v.run.Log(map[string]any{"type": "refit", "step": st.Step, "seconds": st.Seconds})
-		fmt.Fprintf(v.progress, "\nstep %d: refit on every training review, no validation; checkpoint kept\n", st.Step)
+		fmt.Fprintf(v.progress, "\nstep %d: refit on every training review, no validation; the last step kept\n", st.Step)
 		return false, nil
 	}
 	if err := v.p.Sync(); err != nil {
@@ -326,8 +329,7 @@ func (cfg Config) LoadData(ctx context.Context) (*imdb.Data, error) {
 		data.Test = nil
 	}
 	if cfg.Refit {
-		data.Train = append(data.Train[:len(data.Train):len(data.Train)], data.Validation...)
-		data.Validation = nil
+		refitSplit(data)
 	}
 	if cfg.Data.TrainSentences {
 		for _, s := range ReviewSentences(data.Train) {
@@ -335,6 +337,13 @@ func (cfg Config) LoadData(ctx context.Context) (*imdb.Data, error) {
 		}
 	}
 	return data, nil
+}
+
+// refitSplit moves the validation reviews into the training split, for a refit (Config.Refit)
+// and its pretraining (PretrainConfig.Refit).
+func refitSplit(data *imdb.Data) {
+	data.Train = append(data.Train[:len(data.Train):len(data.Train)], data.Validation...)
+	data.Validation = nil
 }
 
 // subset applies PositiveFraction, MaxTrainReviews and MaxEvalReviews (the splits are already

@@ -37,10 +37,12 @@ func cmdEnsemble(_ context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, string(b))
 		return nil
 	}
+	how := "the weight chosen on validation"
 	if *weight >= 0 {
-		fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight given (--weight)\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
-	} else {
-		fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), the weight chosen on validation\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1])
+		how = "the weight given (--weight)"
+	}
+	fmt.Fprintf(stdout, "z = %.2f z(%s) + %.2f z(%s), %s\n", res.Weight, res.Dirs[0], 1-res.Weight, res.Dirs[1], how)
+	if *weight < 0 {
 		printMetrics(stdout, "validation", res.Validation)
 	}
 	if res.Test.N == 0 {
