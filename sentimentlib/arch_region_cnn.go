@@ -24,6 +24,10 @@ type RegionConfig struct {
 	Maps     int   `json:"maps,omitempty"`
 	TVRegion int   `json:"tv_region,omitempty"`
 	TVDim    int   `json:"tv_dim,omitempty"`
+	// ExtraTVRegions and ExtraTVDims are the region sizes and widths of the further
+	// tv-embeddings (Config.ExtraInits, set by AddInit), one entry each.
+	ExtraTVRegions []int `json:"extra_tv_regions,omitempty"`
+	ExtraTVDims    []int `json:"extra_tv_dims,omitempty"`
 	// SparseTables trains the one-hot regions' tables by the rows each batch reads, with lazy
 	// Adam (package rows), instead of AdamW over the whole tables at every step: the same model,
 	// a fraction of the work and memory. The other variables keep AdamW.
@@ -54,7 +58,25 @@ func init() {
 			}
 			return jsonfield.Diff(tv(c.Regions), tv(pc.Regions))
 		},
-		frozen:      isTVVariable, // the tv-embedding stays as the unlabeled reviews shaped it
+		addInit: func(c *Config, pc PretrainConfig) {
+			c.Regions.ExtraTVRegions = append(c.Regions.ExtraTVRegions, pc.Regions.TVRegion)
+			c.Regions.ExtraTVDims = append(c.Regions.ExtraTVDims, pc.Regions.TVDim)
+		},
+		extraDiffs: func(c Config, pc PretrainConfig, i int) []string {
+			r := c.Regions
+			if i >= len(r.ExtraTVRegions) || i >= len(r.ExtraTVDims) {
+				return []string{fmt.Sprintf("regions.extra_tv_regions %v and extra_tv_dims %v have no entry %d", r.ExtraTVRegions, r.ExtraTVDims, i)}
+			}
+			got := RegionConfig{Vocab: r.Vocab, TVRegion: r.ExtraTVRegions[i], TVDim: r.ExtraTVDims[i]}
+			return jsonfield.Diff(got, RegionConfig{Vocab: pc.Regions.Vocab, TVRegion: pc.Regions.TVRegion, TVDim: pc.Regions.TVDim})
+		},
+		loadExtra: func(path string, i int) string {
+			if rest, ok := strings.CutPrefix(path, "/model/"+smodel.TVScope+"/"); ok {
+				return "/model/" + smodel.TVSideScope(i+1) + "/" + rest
+			}
+			return "" // not the tv-embedding
+		},
+		frozen:      isTVVariable, // the tv-embeddings stay as the unlabeled reviews shaped them
 		rowsTrained: func(c Config) bool { return c.Regions.SparseTables },
 	}, map[string]Config{
 		// 300 feature maps a size (the paper's 1,000 do not fit 2 cores) over the first 128 and
@@ -110,12 +132,20 @@ func validateRegions(c Config) error {
 		return fmt.Errorf("config: regions.tv_region %d reads a pretrained tv-embedding, and there is none: add --init DIR (sentiment pretrain --preset regions) or set it to 0", r.TVRegion)
 	case r.TVRegion > 0 && slices.Max(r.Sizes) > r.TVRegion:
 		return fmt.Errorf("config: regions.sizes %v: each must be at most the tv-embedding's region (%d)", r.Sizes, r.TVRegion)
+	case len(r.ExtraTVRegions) != len(c.ExtraInits) || len(r.ExtraTVDims) != len(c.ExtraInits):
+		return fmt.Errorf("config: regions.extra_tv_regions %v and extra_tv_dims %v: want one entry for each of extra_inits %v (let train --init set them)", r.ExtraTVRegions, r.ExtraTVDims, c.ExtraInits)
+	case len(r.ExtraTVRegions) > 0 && slices.Max(r.Sizes) > slices.Min(r.ExtraTVRegions):
+		return fmt.Errorf("config: regions.sizes %v: each must be at most every tv-embedding's region (extra: %v)", r.Sizes, r.ExtraTVRegions)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
 	}
 	return c.validateCommon()
 }
 
-// isTVVariable reports the variables of the tv-embedding, the part of the region pretraining
-// that the classifier takes.
-func isTVVariable(path string) bool { return strings.HasPrefix(path, "/model/"+smodel.TVScope+"/") }
+// isTVVariable reports the variables of the tv-embeddings (scopes tv, tv2, tv3, ...), the part
+// of the region pretraining that the classifier takes.
+func isTVVariable(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/model/"+smodel.TVScope)
+	rest = strings.TrimLeft(rest, "0123456789")
+	return ok && strings.HasPrefix(rest, "/")
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/sentiment-go/sentiment/sentimentlib/imdb"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/rundir"
 	"github.com/sentiment-go/sentiment/sentimentlib/internal/testkit"
+	smodel "github.com/sentiment-go/sentiment/sentimentlib/model"
 	"github.com/sentiment-go/sentiment/sentimentlib/words"
 )
 
@@ -398,5 +399,108 @@ func TestSparseTablesStep(t *testing.T) {
 	}
 	if moved == 0 {
 		t.Error("dense AdamW moved no row the second batch does not read: the test tells nothing apart")
+	}
+}
+
+// TestRegionCNNSeveralInits: train --init A --init B --init C feeds the region CNN three
+// tv-embeddings: each lands, unchanged, in its own scope (tv, tv2, tv3), the configuration
+// records them, the model loads and predicts, and a fourth pretraining of another vocabulary,
+// a second --init before the first, or one given to an architecture that reads one encoder are
+// refused with the reason.
+func TestRegionCNNSeveralInits(t *testing.T) {
+	ctx := context.Background()
+	pre := tinyRegionPretraining(t)
+	dirs := make([]string, 3)
+	tvs := make([]map[string][]byte, 3)
+	for i := range dirs {
+		c := pre
+		c.Seed, c.Regions.TVDim = uint64(i+1), 4+i
+		dirs[i] = t.TempDir()
+		if _, err := Pretrain(ctx, c, dirs[i], nil); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if tvs[i], err = rundir.VariableData(filepath.Join(dirs[i], EncoderCheckpoint)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := tinyRegions(t)
+	if err := c.AddInit(dirs[1]); err == nil || !strings.Contains(err.Error(), "--init FIRST") {
+		t.Errorf("AddInit before InitFrom: %v", err)
+	}
+	if err := c.InitFrom(dirs[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs[1:] {
+		if err := c.AddInit(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(c.ExtraInits, dirs[1:]) || !slices.Equal(c.Regions.ExtraTVDims, []int{5, 6}) || !slices.Equal(c.Regions.ExtraTVRegions, []int{5, 5}) {
+		t.Fatalf("after AddInit: extra_inits %v, regions %+v", c.ExtraInits, c.Regions)
+	}
+	out := t.TempDir()
+	res, err := Train(ctx, c, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, err := rundir.VariableData(filepath.Join(out, BestCheckpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tv := range tvs {
+		scope := "/model/" + smodel.TVSideScope(i) + "/"
+		for path, data := range tv {
+			path = scope + strings.TrimPrefix(path, "/model/tv/")
+			if !slices.Equal(best[path], data) {
+				t.Errorf("side %d: %s is not the pretraining's", i, path)
+			}
+		}
+	}
+	for _, path := range []string{"/model/region_2/tv_in_2/dense/weights", "/model/region_3/tv_in_3/dense/weights"} {
+		if len(best[path]) == 0 {
+			t.Errorf("no %s in the model", path)
+		}
+	}
+	p, err := Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Predict([]string{"A wonderful film, the acting superb."}); err != nil || len(got) != 1 || math.IsNaN(got[0].Probability) || res.Test.N == 0 {
+		t.Errorf("predict: %+v %v; test %+v", got, err, res.Test)
+	}
+
+	// A pretraining of another vocabulary does not join.
+	other := pre
+	other.Regions.Vocab = 1000
+	otherDir := t.TempDir()
+	if _, err := Pretrain(ctx, other, otherDir, nil); err != nil {
+		t.Fatal(err)
+	}
+	bad := c
+	bad.ExtraInits = slices.Clone(c.ExtraInits)
+	bad.Regions.ExtraTVRegions, bad.Regions.ExtraTVDims = slices.Clone(c.Regions.ExtraTVRegions), slices.Clone(c.Regions.ExtraTVDims)
+	if err := bad.AddInit(otherDir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(ctx, bad, t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), otherDir) || !strings.Contains(err.Error(), "vocab") {
+		t.Errorf("a pretraining of another vocabulary: %v", err)
+	}
+	// One list entry short: refused by validation.
+	bad.Regions.ExtraTVDims = bad.Regions.ExtraTVDims[:1]
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "extra_tv_dims") {
+		t.Errorf("extra_tv_dims shorter than extra_inits: %v", err)
+	}
+	// An architecture that reads one encoder.
+	n, err := Preset("nbsvm", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.ExtraInits = dirs[1:]
+	if err := n.Validate(); err == nil || !strings.Contains(err.Error(), "extra_inits") {
+		t.Errorf("nbsvm with extra_inits: %v", err)
+	}
+	if err := n.AddInit(dirs[1]); err == nil {
+		t.Error("nbsvm took a second --init")
 	}
 }

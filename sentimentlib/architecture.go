@@ -43,6 +43,13 @@ type architecture struct {
 	initFrom    func(c *Config, pc PretrainConfig)
 	initDiffs   func(c Config, pc PretrainConfig) []string
 	frozen      func(path string) bool
+	// addInit copies the shape of one more pretrained encoder (Config.ExtraInits) into c, and
+	// extraDiffs lists the settings of c that do not fit extra encoder i (nil: the
+	// architecture reads one); loadExtra maps a variable of that encoder's checkpoint to the
+	// classifier's.
+	addInit    func(c *Config, pc PretrainConfig)
+	extraDiffs func(c Config, pc PretrainConfig, i int) []string
+	loadExtra  func(path string, i int) string
 	// rowsTrained reports whether c trains the model's embedding tables by the rows a batch
 	// reads (rows.Lookup): the training batches then carry their distinct ids (nil: never).
 	rowsTrained func(c Config) bool

@@ -1,6 +1,7 @@
 package sentimentlib
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -103,6 +104,10 @@ type Config struct {
 	// Init is a pretraining directory (sentiment pretrain): the run starts from its encoder
 	// weights and uses its tokenizer; the classifier head starts fresh. See InitFrom.
 	Init string `json:"init,omitempty"`
+	// ExtraInits are more pretraining directories of the same kind, words and split as Init,
+	// whose encoders join Init's as further frozen inputs (the region CNN's three tv-embeddings
+	// of Johnson & Zhang 2015b: train --init A --init B --init C). See AddInit.
+	ExtraInits []string `json:"extra_inits,omitempty"`
 	// FreezeEncoderSteps > 0 trains only the head for that many steps first (fine-tuning).
 	FreezeEncoderSteps int `json:"freeze_encoder_steps,omitempty"`
 	// LayerLRDecay in (0, 1) is layer-wise learning-rate decay (the "discriminative fine-tuning"
@@ -134,6 +139,33 @@ func (c *Config) InitFrom(dir string) error {
 	return nil
 }
 
+// AddInit adds the encoder pretrained in dir as one more input beside Init's (ExtraInits):
+// InitFrom must have set Init, the architecture must take several (the region CNN), and dir
+// must be a pretraining of the same kind, vocabulary and split; its shape goes to the
+// architecture's settings (addInit).
+func (c *Config) AddInit(dir string) error {
+	if c.Init == "" {
+		return fmt.Errorf("init: %s: a second pretraining joins the first: give --init FIRST before it", dir)
+	}
+	a := c.arch()
+	if a == nil || a.addInit == nil {
+		return fmt.Errorf("init: %s: architecture %q reads one pretrained encoder; give --init once", dir, c.Architecture)
+	}
+	pc, pa, err := readPretrained(dir)
+	if err != nil {
+		return err
+	}
+	if pa != a {
+		return fmt.Errorf("init: %s holds a %q pretraining; the first (%s) is %q: give pretrainings of one kind", dir, pc.kind(), c.Init, a.pretraining)
+	}
+	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
+		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
+	}
+	c.ExtraInits = append(c.ExtraInits, dir)
+	a.addInit(c, pc)
+	return nil
+}
+
 // readPretrained reads the configuration of the pretraining in dir and the architecture that
 // fine-tunes its encoder.
 func readPretrained(dir string) (PretrainConfig, *architecture, error) {
@@ -150,18 +182,50 @@ func readPretrained(dir string) (PretrainConfig, *architecture, error) {
 	return pc, nil, fmt.Errorf("init: %s holds a %q pretraining, which no architecture fine-tunes", dir, kind)
 }
 
-// checkInit reports a configuration that cannot take the pretrained encoder of c.Init.
+// checkInit reports a configuration that cannot take the pretrained encoders of c.Init and
+// c.ExtraInits.
 func (c Config) checkInit() error {
-	pc, a, err := readPretrained(c.Init)
+	if err := c.checkOneInit(c.Init, 0); err != nil {
+		return err
+	}
+	for i, dir := range c.ExtraInits {
+		if err := c.checkOneInit(dir, i+1); err != nil {
+			return err
+		}
+		// The ids the classifier reads are the first pretraining's: each must have read the same.
+		a, b := c.arch().features.file, filepath.Join(c.Init, c.arch().features.file)
+		if !sameFile(filepath.Join(dir, a), b) {
+			return fmt.Errorf("init: %s and %s hold different %s: the pretrainings read other words; pretrain each with the same vocabulary, split and data", dir, c.Init, a)
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether two regular files hold the same bytes.
+func sameFile(a, b string) bool {
+	x, errA := os.ReadFile(a)
+	y, errB := os.ReadFile(b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
+}
+
+// checkOneInit reports a configuration that cannot take the pretrained encoder in dir as its
+// input side (0: Init; i > 0: ExtraInits[i-1]).
+func (c Config) checkOneInit(dir string, side int) error {
+	pc, a, err := readPretrained(dir)
 	if err != nil {
 		return err
 	}
-	diffs := a.initDiffs(c, pc)
+	var diffs []string
+	if side == 0 {
+		diffs = a.initDiffs(c, pc)
+	} else if a.extraDiffs != nil {
+		diffs = a.extraDiffs(c, pc, side-1)
+	}
 	if c.Architecture != a.name {
 		diffs = append(diffs, fmt.Sprintf("architecture %q (pretrained: %s)", c.Architecture, a.name))
 	}
 	if len(diffs) > 0 {
-		return fmt.Errorf("init: the configuration does not fit the encoder pretrained in %s: %s; let InitFrom (train --init) set them", c.Init, strings.Join(diffs, ", "))
+		return fmt.Errorf("init: the configuration does not fit the encoder pretrained in %s: %s; let InitFrom (train --init) set them", dir, strings.Join(diffs, ", "))
 	}
 	// The encoder read the training split's text: it must be this run's training split, or
 	// it has read this run's validation reviews.
@@ -170,10 +234,10 @@ func (c Config) checkInit() error {
 			cmp.Or(d.SplitSeed, imdb.DefaultSeed), d.ValidationBlock)
 	}
 	if pc.Refit && !c.Refit {
-		return fmt.Errorf("init: the encoder in %s was pretrained for a refit (refit: its text holds the validation reviews), so this run's validation metrics would not be held out; fine-tune it with --set refit=true, or start from a pretraining without refit", c.Init)
+		return fmt.Errorf("init: the encoder in %s was pretrained for a refit (refit: its text holds the validation reviews), so this run's validation metrics would not be held out; fine-tune it with --set refit=true, or start from a pretraining without refit", dir)
 	}
 	if got, want := split(c.Data), split(pc.Data); got != want {
-		return fmt.Errorf("init: the encoder in %s was pretrained on the training split of another train/validation split (%s; this run: %s), so it has read some of this run's validation reviews; fine-tune with its split's data.* settings, or pretrain again with this run's", c.Init, want, got)
+		return fmt.Errorf("init: the encoder in %s was pretrained on the training split of another train/validation split (%s; this run: %s), so it has read some of this run's validation reviews; fine-tune with its split's data.* settings, or pretrain again with this run's", dir, want, got)
 	}
 	return nil
 }
@@ -272,6 +336,10 @@ func (c Config) validateCommon() error {
 		return fmt.Errorf("config: select_metric %q: want accuracy, f1, roc_auc or nll", c.SelectMetric)
 	case c.Data.ValidationBlock < 0:
 		return fmt.Errorf("config: data.validation_block %d must be 0 (single reviews) or positive (for example 250)", c.Data.ValidationBlock)
+	case len(c.ExtraInits) > 0 && c.Init == "":
+		return fmt.Errorf("config: extra_inits %v join a first pretrained encoder, and there is none: add --init DIR first", c.ExtraInits)
+	case len(c.ExtraInits) > 0 && c.arch().addInit == nil:
+		return fmt.Errorf("config: extra_inits %v: architecture %q reads one pretrained encoder; drop them", c.ExtraInits, c.Architecture)
 	}
 	l := c.Loss
 	if l.ClassBeta > 0 && l.NegativeCount == 0 && l.PositiveCount == 0 {

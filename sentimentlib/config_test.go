@@ -130,14 +130,14 @@ func TestModelParamsAreConfigFields(t *testing.T) {
 	}
 	cfg.NgramBuckets, cfg.FreezeEncoderSteps, cfg.Dropout = 77, 5, 0.3
 	cfg.NBSVM.Offset, cfg.NBSVM.Scale = 0.25, 7
-	cfg.Regions = RegionConfig{Vocab: 9, Sizes: []int{2, 4}, Maps: 11, TVRegion: 5, TVDim: 13}
+	cfg.Regions = RegionConfig{Vocab: 9, Sizes: []int{2, 4}, Maps: 11, TVRegion: 5, TVDim: 13, ExtraTVRegions: []int{3, 5}, ExtraTVDims: []int{7, 8}}
 	scope := newStore(cfg, 1234, 100).RootScope()
 	for name, want := range map[string]any{
 		smodel.ParamVocabSize: 1234, smodel.ParamDim: cfg.Dim, smodel.ParamLayers: cfg.Layers, smodel.ParamHeads: cfg.Heads,
 		smodel.ParamFFNDim: cfg.FFNDim, smodel.ParamDropout: 0.3, smodel.ParamMaxLen: cfg.MaxLen, smodel.ParamPooling: "mean",
 		smodel.ParamWindow: 64, smodel.ParamNgramBuckets: 77, smodel.ParamFreezeEncoderSteps: 5,
 		smodel.ParamNBOffset: 0.25, smodel.ParamNBScale: 7.0, smodel.ParamRegionSizes: []int{2, 4}, smodel.ParamRegionMaps: 11,
-		smodel.ParamTVRegion: 5, smodel.ParamTVDim: 13,
+		smodel.ParamTVRegion: 5, smodel.ParamTVDim: 13, smodel.ParamExtraTVRegions: []int{3, 5}, smodel.ParamExtraTVDims: []int{7, 8},
 	} {
 		got, ok := scope.GetParam(name)
 		if !ok || !reflect.DeepEqual(got, want) {

@@ -130,6 +130,14 @@ func initEncoder(store *model.Store, cfg Config, progress io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(progress, "initialised the encoder from %s\n", path)
+	for i, dir := range cfg.ExtraInits {
+		path := filepath.Join(dir, EncoderCheckpoint)
+		rename := func(p string) string { return cfg.arch().loadExtra(p, i) }
+		if err := rundir.LoadCheckpointAs(store, path, rename); err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "initialised encoder %d from %s\n", i+2, path)
+	}
 	if frozen := cfg.arch().frozen; frozen != nil {
 		for v := range store.IterVariables() {
 			v.Trainable = v.Trainable && !frozen(v.Path())

@@ -129,6 +129,18 @@ type settable interface {
 // setFlag collects repeated --set name=value overrides of config fields.
 type setFlag []string
 
+// listFlag is a repeatable flag whose values are kept in order (train --init A --init B).
+type listFlag []string
+
+// String is the values as given, for the flag package.
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
+
+// Set adds one value.
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
 // String is the overrides as given, for the flag package.
 func (s *setFlag) String() string { return strings.Join(*s, " ") }
 

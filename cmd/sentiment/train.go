@@ -19,7 +19,8 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	alpha := fs.Float64("loss-length-alpha", 0, "SentimentWeightedLoss length exponent (0: off)")
 	beta := fs.Float64("loss-class-beta", 0, "SentimentWeightedLoss class-weight exponent (0: off)")
 	smoothing := fs.Float64("loss-label-smoothing", 0, "label smoothing epsilon: targets eps/2 and 1-eps/2 (0: off)")
-	initDir := fs.String("init", "", "fine-tune the encoder pretrained in this directory (sentiment pretrain); its shape and tokenizer replace the preset's")
+	var inits listFlag
+	fs.Var(&inits, "init", "fine-tune the encoder pretrained in this directory (sentiment pretrain); its shape and tokenizer replace the preset's. Repeat it to feed the region CNN several tv-embeddings (--init A --init B --init C): each further one joins the first as a frozen input")
 	freeze := fs.Int("freeze-encoder-steps", 0, "with --init: train only the classifier head for the first N steps")
 	layerDecay := fs.Float64("layer-lr-decay", 0, "with --init: layer-wise learning-rate decay in (0, 1), e.g. 0.8: each layer down learns at that factor of the one above, the head at the full rate (0: off)")
 	initScale := fs.Float64("init-scale", 0, "with --init: multiply the pretrained encoder's residual stream (embeddings, attention and FFN outputs) by this factor in (0, 1), e.g. 0.25, so its weights are as small as a fresh model's (0: off)")
@@ -32,9 +33,14 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.Loss.ConfidenceGamma, cfg.Loss.LengthAlpha, cfg.Loss.ClassBeta = *gamma, *alpha, *beta
 	cfg.Loss.LabelSmoothing = *smoothing
-	if *initDir != "" {
-		if err := cfg.InitFrom(*initDir); err != nil {
+	if len(inits) > 0 {
+		if err := cfg.InitFrom(inits[0]); err != nil {
 			return err
+		}
+		for _, dir := range inits[1:] {
+			if err := cfg.AddInit(dir); err != nil {
+				return err
+			}
 		}
 		cfg.FreezeEncoderSteps, cfg.LayerLRDecay, cfg.InitScale = *freeze, *layerDecay, *initScale
 	} else if *freeze > 0 || *layerDecay != 0 || *initScale != 0 {

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -20,6 +22,11 @@ const (
 	// same centre) to the convolution; 0: the one-hot regions alone.
 	ParamTVRegion = "regions.tv_region"
 	ParamTVDim    = "regions.tv_dim" // width of the tv-embedding
+	// ParamExtraTVRegions and ParamExtraTVDims ([]int, one entry each) are further frozen
+	// tv-embeddings fed to the same convolutions beside the first (the three sides of Johnson &
+	// Zhang 2015b): entry i is under scope TVSideScope(i+1).
+	ParamExtraTVRegions = "regions.extra_tv_regions"
+	ParamExtraTVDims    = "regions.extra_tv_dims"
 )
 
 // TVScope is the scope of the tv-embedding (under the model's scope): the part of the region
@@ -29,6 +36,39 @@ const (
 	TVScope       = "tv"
 	TVOutputScope = "tv_output"
 )
+
+// TVSideScope is the scope of side i of the region CNN's tv-embeddings: TVScope for the first
+// (i = 0), "tv2", "tv3", ... for the extra ones.
+func TVSideScope(i int) string {
+	if i == 0 {
+		return TVScope
+	}
+	return fmt.Sprintf("%s%d", TVScope, i+1)
+}
+
+// tvSide is one tv-embedding input of the region CNN: its region size and width.
+type tvSide struct{ region, dim int }
+
+// tvSides lists the tv-embeddings the region CNN reads (none when tv_region is 0).
+func tvSides(scope *model.Scope) []tvSide {
+	first := model.GetParamOr(scope, ParamTVRegion, 0)
+	regions := model.GetParamOr(scope, ParamExtraTVRegions, []int(nil))
+	dims := model.GetParamOr(scope, ParamExtraTVDims, []int(nil))
+	if first <= 0 {
+		if len(regions) > 0 {
+			exceptions.Panicf("model: %q needs %q > 0", ParamExtraTVRegions, ParamTVRegion)
+		}
+		return nil
+	}
+	if len(regions) != len(dims) {
+		exceptions.Panicf("model: %q %v and %q %v must have one entry each", ParamExtraTVRegions, regions, ParamExtraTVDims, dims)
+	}
+	sides := []tvSide{{first, model.GetParamOr(scope, ParamTVDim, 100)}}
+	for i, q := range regions {
+		sides = append(sides, tvSide{q, dims[i]})
+	}
+	return sides
+}
 
 // RegionCNN is the one-hot region CNN of Johnson & Zhang 2015a ("Effective use of word order
 // for text categorization with convolutional neural networks", seq-CNN, and seq2-CNN with
@@ -41,7 +81,8 @@ const (
 //	h_j = ReLU(sum_k E_k[w_{j-p+1+k}] + V u_j + b)     (the one-hot region times W, as a lookup)
 //
 // where u_j is the frozen tv-embedding of the tv_region words around the region's centre (when
-// tv_region > 0). The tables E_k are looked up by rows.Lookup: a training graph given its
+// tv_region > 0); further tv-embeddings (extra_tv_regions, scopes tv2, tv3, ...) each add
+// their own V_i u_ij, as the paper's three unsupervised sides do. The tables E_k are looked up by rows.Lookup: a training graph given its
 // batch's rows (rows.SetBatchRows) trains them by those rows alone. Regions with no known word are left out; h is max-pooled over the review and
 // response-normalised, v / sqrt(1 + |v|^2); the layers' outputs are concatenated, dropped out
 // and read by a linear layer into one logit.
@@ -64,23 +105,28 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
 	sizes := model.GetParamOr(scope, ParamRegionSizes, []int{3})
 	maps := model.GetParamOr(scope, ParamRegionMaps, 1000)
-	tvRegion := model.GetParamOr(scope, ParamTVRegion, 0)
+	sides := tvSides(scope)
 	if vocab <= 0 || len(sizes) == 0 {
 		exceptions.Panicf("model: region_cnn needs %q and %q", ParamVocabSize, ParamRegionSizes)
 	}
 	var scaledInputs []scaledInput // for the attributions
-	var tvAll *Node                // [B, L+q-1, tvDim]: the tv-embedding of every window of q words
-	if tvRegion > 0 {
+	tvAll := make([]*Node, len(sides)) // [B, L+q-1, dim]: side i's tv-embedding of every window of q words
+	for i, side := range sides {
 		var tvIn []scaledInput
-		tvAll, tvIn = tvEmbeddingWindows(scope.In(TVScope), tokens, tvRegion, alphas)
-		tvAll = StopGradient(tvAll) // frozen: it was learned from the unlabeled reviews
+		tvAll[i], tvIn = tvEmbeddingWindows(scope.In("%s", TVSideScope(i)), tokens, side.region, side.dim, alphas)
+		tvAll[i] = StopGradient(tvAll[i]) // frozen: it was learned from the unlabeled reviews
 		scaledInputs = append(scaledInputs, tvIn...)
 	}
 	init := initializer.RandomNormalFn(scope, 0.01)
 	var pooled []*Node
 	for _, p := range sizes {
-		if p < 1 || (tvRegion > 0 && tvRegion < p) {
-			exceptions.Panicf("model: region size %d must be >= 1 and at most %q=%d", p, ParamTVRegion, tvRegion)
+		if p < 1 {
+			exceptions.Panicf("model: region size %d must be >= 1", p)
+		}
+		for _, side := range sides {
+			if side.region < p {
+				exceptions.Panicf("model: region size %d must be at most each tv-embedding's region (%d)", p, side.region)
+			}
 		}
 		s := scope.In("region_%d", p).WithInitializer(init)
 		padded := padBoth(tokens, p-1)
@@ -102,16 +148,20 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 				h, any = Add(h, e), Max(any, m)
 			}
 		}
-		if tvAll != nil {
+		for i, side := range sides {
 			// Window t of tvAll covers words t-q+1..t; region j covers words j-p+1..j, and the
 			// window that shares its centre ends at t = j + o.
-			q := tvRegion
+			q := side.region
 			o := (q - 1) - (q-1)/2 - (p - 1) + (p-1)/2
 			if o < 0 || o+n > seqLen+q-1 {
-				exceptions.Panicf("model: region size %d does not fit in %q=%d", p, ParamTVRegion, q)
+				exceptions.Panicf("model: region size %d does not fit in a tv-embedding region of %d", p, q)
 			}
-			u := Slice(tvAll, AxisRange(), AxisRange(o, o+n))
-			h = Add(h, layers.Dense(s.In("tv_in"), u, false, maps))
+			u := Slice(tvAll[i], AxisRange(), AxisRange(o, o+n))
+			name := "tv_in"
+			if i > 0 {
+				name = fmt.Sprintf("tv_in_%d", i+1)
+			}
+			h = Add(h, layers.Dense(s.In("%s", name), u, false, maps))
 		}
 		bias := s.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(DType, maps)).NodeValue(g)
 		h = Mul(activation.Relu(addLast(h, bias)), InsertAxes(any, -1)) // regions without a known word: 0
@@ -185,9 +235,8 @@ func responseNorm(v *Node) *Node {
 // the bag of the region's words times U, plus a bias, ReLU and response normalisation: [..., D].
 // It also returns the looked-up rows [..., q, D] and, with alphas [B] (regions [B, ...]), the
 // rows scaled by them, which the bag sums (for the attributions).
-func tvEmbed(scope *model.Scope, regions, alphas *Node) (u, rows, scaled *Node) {
+func tvEmbed(scope *model.Scope, regions, alphas *Node, dim int) (u, rows, scaled *Node) {
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
-	dim := model.GetParamOr(scope, ParamTVDim, 100)
 	known := ConvertDType(GreaterThan(regions, OnesLike(regions)), DType)
 	table := scope.In("embeddings").WithInitializer(initializer.RandomNormalFn(scope, 0.01))
 	rows = Mul(layers.Embedding(table, regions, DType, vocab, dim), InsertAxes(known, -1))
@@ -196,10 +245,10 @@ func tvEmbed(scope *model.Scope, regions, alphas *Node) (u, rows, scaled *Node) 
 	return responseNorm(activation.Relu(addLast(ReduceSum(scaled, -2), bias))), rows, scaled
 }
 
-// tvEmbeddingWindows is the tv-embedding of every window of q words of tokens [B, L], with q-1
-// empty places at each end: [B, L+q-1, D], window t covering words t-q+1..t. With alphas, the
-// scaled rows of each window offset come back for the attributions.
-func tvEmbeddingWindows(scope *model.Scope, tokens *Node, q int, alphas *Node) (*Node, []scaledInput) {
+// tvEmbeddingWindows is the dim-wide tv-embedding of every window of q words of tokens [B, L],
+// with q-1 empty places at each end: [B, L+q-1, dim], window t covering words t-q+1..t. With
+// alphas, the scaled rows of each window offset come back for the attributions.
+func tvEmbeddingWindows(scope *model.Scope, tokens *Node, q, dim int, alphas *Node) (*Node, []scaledInput) {
 	batchSize, seqLen := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 	padded := padBoth(tokens, q-1)
 	n := seqLen + q - 1
@@ -207,7 +256,7 @@ func tvEmbeddingWindows(scope *model.Scope, tokens *Node, q int, alphas *Node) (
 	for k := range q {
 		windows[k] = Slice(padded, AxisRange(), AxisRange(k, k+n))
 	}
-	u, rows, scaled := tvEmbed(scope, Stack(windows, -1), alphas) // regions [B, n, q]
+	u, rows, scaled := tvEmbed(scope, Stack(windows, -1), alphas, dim) // regions [B, n, q]
 	if alphas == nil {
 		return u, nil
 	}
@@ -229,7 +278,7 @@ func tvEmbeddingWindows(scope *model.Scope, tokens *Node, q int, alphas *Node) (
 // for sampled others.
 func RegionEmbedding(scope *model.Scope, regions, targets *Node) *Node {
 	g := regions.Graph()
-	u, _, _ := tvEmbed(scope.In(TVScope), regions, nil) // [R, D]
+	u, _, _ := tvEmbed(scope.In(TVScope), regions, nil, model.GetParamOr(scope, ParamTVDim, 100)) // [R, D]
 	vocab := model.GetParamOr(scope, ParamVocabSize, 0)
 	dim := u.Shape().Dimensions[1]
 	out := scope.In(TVOutputScope).WithInitializer(initializer.RandomNormalFn(scope, 0.01))

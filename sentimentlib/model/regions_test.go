@@ -2,6 +2,8 @@ package model
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -88,8 +90,10 @@ func TestRegionCNNAttributions(t *testing.T) {
 	for _, tc := range []struct {
 		sizes []int
 		tv    int
-	}{{[]int{2, 3}, 0}, {[]int{3}, 5}} {
+		extra []int // the extra tv-embeddings' regions
+	}{{[]int{2, 3}, 0, nil}, {[]int{3}, 5, nil}, {[]int{2, 3}, 5, []int{3, 5}}} {
 		store := regionStore(tc.sizes, tc.tv)
+		store.SetParams(map[string]any{ParamExtraTVRegions: tc.extra, ParamExtraTVDims: slices.Repeat([]int{2}, len(tc.extra))})
 		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens, alphas *Node) []*Node {
 			l, a := RegionCNNAttributions(scope.In("model"), tokens, alphas)
 			return []*Node{l, a}
@@ -149,6 +153,72 @@ func TestRegionCNNTVInputIsFrozen(t *testing.T) {
 	}
 	if after := tensors.MustCopyFlatData[float32](exec.MustExec(padded([][]int32{{5, 7, 9, 3}}, 4))[0])[0]; after == before {
 		t.Error("the logit does not depend on the tv-embedding")
+	}
+}
+
+// TestRegionCNNExtraSides: further tv-embeddings (tv2, tv3) each feed every convolution through
+// a linear map of their own (tv_in_2, tv_in_3) and stay frozen: with those maps zero, the logit
+// is the one-embedding model's on the same variables; with them, it changes, and no gradient
+// reaches the extra tables.
+func TestRegionCNNExtraSides(t *testing.T) {
+	backend := compute.MustNew()
+	review := padded([][]int32{{5, 7, 1, 9, 3, 11}, {4}}, 7)
+	run := func(store *model.Store) ([]float32, []float32) {
+		exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) []*Node {
+			l := RegionCNN(scope.In("model"), tokens)
+			grads := []*Node{l}
+			if v := scope.Shared("model").In("tv3").In("embeddings").GetVariable("embeddings"); v != nil {
+				grads = append(grads, Gradient(ReduceAllSum(l), v.NodeValue(tokens.Graph()))[0])
+			}
+			return grads
+		})
+		out := exec.MustExec(review)
+		var grad []float32
+		if len(out) > 1 {
+			grad = tensors.MustCopyFlatData[float32](out[1])
+		}
+		return tensors.MustCopyFlatData[float32](out[0]), grad
+	}
+	three := regionStore([]int{2, 3}, 5)
+	three.SetParams(map[string]any{ParamExtraTVRegions: []int{3, 5}, ParamExtraTVDims: []int{2, 4}})
+	withSides, grad := run(three)
+	for _, g := range grad {
+		if g != 0 {
+			t.Fatalf("gradient %v reaches tv3's embeddings", g)
+		}
+	}
+	for _, path := range []string{"/model/tv2/embeddings/embeddings", "/model/tv3/bias", "/model/region_2/tv_in_2/dense/weights", "/model/region_3/tv_in_3/dense/weights"} {
+		if three.GetVariable(path) == nil {
+			t.Fatalf("no variable %s", path)
+		}
+	}
+	// Zero the extra sides' maps, and copy every variable into a one-embedding model.
+	one := regionStore([]int{2, 3}, 5)
+	run(one)
+	for v := range three.IterVariables() {
+		val := must(v.Value())
+		if strings.Contains(v.Path(), "/tv_in_") {
+			data := tensors.MustCopyFlatData[float32](val)
+			clear(data)
+			if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, val.Shape().Dimensions...)); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if w := one.GetVariable(v.Path()); w != nil {
+			if err := w.SetValue(val); err != nil {
+				t.Fatal(err)
+			}
+		} else if !strings.HasPrefix(v.Path(), "/model/tv2/") && !strings.HasPrefix(v.Path(), "/model/tv3/") {
+			t.Errorf("%s is not a variable of the one-embedding model", v.Path())
+		}
+	}
+	zeroed, _ := run(three)
+	single, _ := run(one)
+	for i := range single {
+		if math.Abs(float64(zeroed[i]-single[i])) > 1e-6 || zeroed[i] == withSides[i] {
+			t.Errorf("review %d: logit %v with the extra sides, %v with their maps zero, %v with one embedding", i, withSides[i], zeroed[i], single[i])
+		}
 	}
 }
 

@@ -150,6 +150,27 @@ func LoadCheckpoint(store *model.Store, path string) (*State, error) {
 	return ck.State, load(store, ck, path)
 }
 
+// LoadCheckpointAs sets variables of store from the checkpoint at path under other names:
+// rename maps each saved variable's path to the store's, or to "" to leave it out. It is how
+// one pretrained encoder is loaded into one of several places of a model.
+func LoadCheckpointAs(store *model.Store, path string, rename func(path string) string) error {
+	ck, err := readCheckpoint(path)
+	if err != nil {
+		return err
+	}
+	kept := ck.Vars[:0]
+	for _, sv := range ck.Vars {
+		if sv.Path = rename(sv.Path); sv.Path != "" {
+			kept = append(kept, sv)
+		}
+	}
+	if len(kept) == 0 {
+		return fmt.Errorf("checkpoint: %s holds none of the variables wanted (is it the right kind of pretraining?)", path)
+	}
+	ck.Vars = kept
+	return load(store, ck, path)
+}
+
 // load sets the variables of store from ck, read from path.
 func load(store *model.Store, ck savedCheckpoint, path string) error {
 	for _, sv := range ck.Vars {
