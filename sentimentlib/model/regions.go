@@ -109,7 +109,7 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 	if vocab <= 0 || len(sizes) == 0 {
 		exceptions.Panicf("model: region_cnn needs %q and %q", ParamVocabSize, ParamRegionSizes)
 	}
-	var scaledInputs []scaledInput // for the attributions
+	var scaledInputs []scaledInput     // for the attributions
 	tvAll := make([]*Node, len(sides)) // [B, L+q-1, dim]: side i's tv-embedding of every window of q words
 	for i, side := range sides {
 		var tvIn []scaledInput
