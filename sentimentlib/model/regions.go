@@ -136,7 +136,7 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		for k := range p {
 			ids := Slice(padded, AxisRange(), AxisRange(k, k+n))
 			m := Slice(known, AxisRange(), AxisRange(k, k+n))
-			e := Mul(rows.Lookup(s.In("offset_%d", k), ids, DType, vocab, maps), InsertAxes(m, -1))
+			e := rows.Lookup(s.In("offset_%d", k), ids, DType, vocab, maps) // ids 0 and 1: zero
 			if alphas != nil {
 				raw := e
 				e = scaleRows(e, alphas)
@@ -148,20 +148,8 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 				h, any = Add(h, e), Max(any, m)
 			}
 		}
-		for i, side := range sides {
-			// Window t of tvAll covers words t-q+1..t; region j covers words j-p+1..j, and the
-			// window that shares its centre ends at t = j + o.
-			q := side.region
-			o := (q - 1) - (q-1)/2 - (p - 1) + (p-1)/2
-			if o < 0 || o+n > seqLen+q-1 {
-				exceptions.Panicf("model: region size %d does not fit in a tv-embedding region of %d", p, q)
-			}
-			u := Slice(tvAll[i], AxisRange(), AxisRange(o, o+n))
-			name := "tv_in"
-			if i > 0 {
-				name = fmt.Sprintf("tv_in_%d", i+1)
-			}
-			h = Add(h, layers.Dense(s.In("%s", name), u, false, maps))
+		if len(sides) > 0 {
+			h = Add(h, tvInput(s, tvAll, sides, p, n, maps))
 		}
 		bias := s.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(DType, maps)).NodeValue(g)
 		h = Mul(activation.Relu(addLast(h, bias)), InsertAxes(any, -1)) // regions without a known word: 0
@@ -174,6 +162,38 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		return logits, nil
 	}
 	return logits, attributeScaled(logits, scaledInputs, batchSize, seqLen)
+}
+
+// tvInput is what the tv-embeddings add to the n regions of size p: sum_i V_i u_ij, each side's
+// embedding u_i of the window that shares region j's centre times its map V_i ([dim_i, maps],
+// the variable tv_in/dense/weights, tv_in_2/dense/weights, ... of scope s). The sides are
+// concatenated into one product, and the embeddings are frozen, so the backward pass computes
+// the maps' gradient alone (a fused Dense would compute the input's too).
+func tvInput(s *model.Scope, tvAll []*Node, sides []tvSide, p, n, maps int) *Node {
+	us := make([]*Node, len(sides))
+	ws := make([]*Node, len(sides))
+	seqLen := tvAll[0].Shape().Dimensions[1] - (sides[0].region - 1)
+	for i, side := range sides {
+		// Window t of tvAll covers words t-q+1..t; region j covers words j-p+1..j, and the
+		// window that shares its centre ends at t = j + o.
+		q := side.region
+		o := (q - 1) - (q-1)/2 - (p - 1) + (p-1)/2
+		if o < 0 || o+n > seqLen+q-1 {
+			exceptions.Panicf("model: region size %d does not fit in a tv-embedding region of %d", p, q)
+		}
+		us[i] = StopGradient(Slice(tvAll[i], AxisRange(), AxisRange(o, o+n)))
+		name := "tv_in"
+		if i > 0 {
+			name = fmt.Sprintf("tv_in_%d", i+1)
+		}
+		ws[i] = s.In("%s", name).In("dense").VariableWithShape("weights", shapes.Make(DType, side.dim, maps)).NodeValue(tvAll[i].Graph())
+	}
+	u, w := us[0], ws[0]
+	if len(sides) > 1 {
+		u, w = Concatenate(us, -1), Concatenate(ws, 0)
+	}
+	b, d := u.Shape().Dimensions[0], u.Shape().Dimensions[2]
+	return Reshape(MatMul(Reshape(u, b*n, d), w), b, n, maps)
 }
 
 // scaledInput is one looked-up input scaled by alpha for the attributions: the scaled and raw

@@ -55,8 +55,10 @@ func SetBatchRows(uniq, where *Node) {
 }
 
 // Lookup is layers.Embedding (the variable "embeddings" [vocab, dim] of scope, rows of ids) for
-// a table trained sparsely: in a graph given its batch rows, it reads them and records the
-// table for Update; elsewhere it is layers.Embedding.
+// a table trained sparsely, with ids 0 and 1 (padding, unknown) read as zero vectors: in a
+// graph given its batch rows, it reads them (where BatchRows points ids 0 and 1 at a zero row,
+// so no mask is needed) and records the table for Update; elsewhere it is layers.Embedding
+// with those ids masked.
 func Lookup(scope *model.Scope, ids *Node, dtype dtypes.DType, vocab, dim int) *Node {
 	g := ids.Graph()
 	v := scope.VariableWithShape("embeddings", shapes.Make(dtype, vocab, dim))
@@ -64,7 +66,8 @@ func Lookup(scope *model.Scope, ids *Node, dtype dtypes.DType, vocab, dim int) *
 	b, ok := batches[g]
 	mu.Unlock()
 	if !ok {
-		return Gather(v.NodeValue(g), InsertAxes(ids, -1))
+		known := ConvertDType(GreaterThan(ids, OnesLike(ids)), dtype)
+		return Mul(Gather(v.NodeValue(g), InsertAxes(ids, -1)), InsertAxes(known, -1))
 	}
 	v.SetTrainable(false) // Update trains it
 	rows := Gather(v.NodeValue(g), InsertAxes(b.uniq, -1))
