@@ -1,11 +1,13 @@
 package rundir
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -68,14 +70,16 @@ func SaveCheckpointFiltered(store *model.Store, path string, keep func(path stri
 		ck.Vars = append(ck.Vars, savedVar{Path: v.Path(), DType: t.Shape().DType, Dims: t.Shape().Dimensions,
 			Trainable: v.Trainable, Data: data})
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&ck); err != nil {
-		return fmt.Errorf("checkpoint: encoding %s: %w", path, err)
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	return WriteFileAtomic(path, buf.Bytes())
+	// Encoded straight into the file: a model's variables are held once more, not twice.
+	return writeAtomic(path, func(w io.Writer) error {
+		if err := gob.NewEncoder(w).Encode(&ck); err != nil {
+			return fmt.Errorf("checkpoint: encoding %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 // readCheckpoint reads and decodes the checkpoint file at path, trusting nothing in it: only a
@@ -83,20 +87,27 @@ func SaveCheckpointFiltered(store *model.Store, path string, keep func(path stri
 // more than its size, and every variable's dtype, dimensions and byte length must agree with
 // each other before anything is allocated for it.
 func readCheckpoint(path string) (savedCheckpoint, error) {
-	data, err := readRegular(path)
+	r, c, err := openRegular(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w", err)
 	case err != nil:
 		return savedCheckpoint{}, fmt.Errorf("checkpoint: %w: a checkpoint is a file a run wrote; restore the run directory, or retrain", err)
 	}
-	return decodeCheckpoint(data, path)
+	defer c.Close()
+	// Decoded as it is read: the file's bytes are never held beside the variables'.
+	return decodeCheckpointFrom(bufio.NewReaderSize(r, 1<<20), path)
 }
 
 // decodeCheckpoint decodes a checkpoint's bytes (read from path) and checks every variable.
 func decodeCheckpoint(data []byte, path string) (savedCheckpoint, error) {
+	return decodeCheckpointFrom(bytes.NewReader(data), path)
+}
+
+// decodeCheckpointFrom decodes a checkpoint from r (reading path) and checks every variable.
+func decodeCheckpointFrom(r io.Reader, path string) (savedCheckpoint, error) {
 	var ck savedCheckpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil || ck.Format != checkpointFormat {
+	if err := gob.NewDecoder(r).Decode(&ck); err != nil || ck.Format != checkpointFormat {
 		return savedCheckpoint{}, fmt.Errorf("checkpoint: %s is not a readable checkpoint (format %q, %v)", path, ck.Format, err)
 	}
 	for _, sv := range ck.Vars {
@@ -173,7 +184,8 @@ func LoadCheckpointAs(store *model.Store, path string, rename func(path string) 
 
 // load sets the variables of store from ck, read from path.
 func load(store *model.Store, ck savedCheckpoint, path string) error {
-	for _, sv := range ck.Vars {
+	for i := range ck.Vars {
+		sv := &ck.Vars[i]
 		t := tensors.FromShape(shapes.Make(sv.DType, sv.Dims...))
 		copied := 0
 		if err := t.MutableBytes(func(b []byte) { copied = copy(b, sv.Data) }); err != nil {
@@ -182,6 +194,7 @@ func load(store *model.Store, ck savedCheckpoint, path string) error {
 		if copied != len(sv.Data) || t.Shape().Memory() != uintptr(len(sv.Data)) {
 			return fmt.Errorf("checkpoint: %s is damaged: variable %s holds %d bytes, its tensor %d; restore the run directory, or retrain", path, sv.Path, len(sv.Data), t.Shape().Memory())
 		}
+		sv.Data = nil // let the decoded bytes go as the tensors are made, not all at the end
 		if v := store.GetVariable(sv.Path); v != nil {
 			if !v.Shape().Equal(t.Shape()) {
 				return fmt.Errorf("checkpoint: %s: variable %s has shape %s, the model wants %s (was it trained with another vocabulary or architecture?)",
