@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -118,6 +119,8 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		scaledInputs = append(scaledInputs, tvIn...)
 	}
 	init := initializer.RandomNormalFn(scope, 0.01)
+	// A training graph pools by recomputing each feature map's largest region alone (poolAtMax).
+	atMax := alphas == nil && scope.IsTraining(g)
 	var pooled []*Node
 	for _, p := range sizes {
 		if p < 1 {
@@ -133,10 +136,12 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 		known := ConvertDType(GreaterThan(padded, OnesLike(padded)), DType) // [B, L+2(p-1)]
 		n := seqLen + p - 1                                                 // regions
 		var h, any *Node
+		tables, offsetIDs := make([]*rows.Table, p), make([]*Node, p)
 		for k := range p {
 			ids := Slice(padded, AxisRange(), AxisRange(k, k+n))
 			m := Slice(known, AxisRange(), AxisRange(k, k+n))
-			e := rows.Lookup(s.In("offset_%d", k), ids, DType, vocab, maps) // ids 0 and 1: zero
+			tables[k], offsetIDs[k] = rows.Open(s.In("offset_%d", k), g, DType, vocab, maps), ids
+			e := tables[k].Lookup(ids) // ids 0 and 1: zero
 			if alphas != nil {
 				raw := e
 				e = scaleRows(e, alphas)
@@ -148,12 +153,19 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 				h, any = Add(h, e), Max(any, m)
 			}
 		}
+		var u, w *Node // the tv-embeddings [B, n, D] and their maps [D, maps]
 		if len(sides) > 0 {
-			h = Add(h, tvInput(s, tvAll, sides, p, n, maps))
+			u, w = tvInput(s, tvAll, sides, p, n, maps)
+			d := u.Shape().Dimensions[2]
+			h = Add(h, Reshape(MatMul(Reshape(u, batchSize*n, d), w), batchSize, n, maps))
 		}
 		bias := s.WithInitializer(initializer.Zero).VariableWithShape("bias", shapes.Make(DType, maps)).NodeValue(g)
 		h = Mul(activation.Relu(addLast(h, bias)), InsertAxes(any, -1)) // regions without a known word: 0
-		pooled = append(pooled, responseNorm(ReduceMax(h, 1)))
+		if atMax {
+			pooled = append(pooled, responseNorm(poolAtMax(h, tables, offsetIDs, any, u, w, bias)))
+		} else {
+			pooled = append(pooled, responseNorm(ReduceMax(h, 1)))
+		}
 	}
 	x := Concatenate(pooled, -1)
 	x = dropout(scope.In("dropout"), x, model.GetParamOr(scope, ParamDropout, 0.5))
@@ -164,12 +176,38 @@ func regionCNN(scope *model.Scope, tokens, alphas *Node) (logits, attributions *
 	return logits, attributeScaled(logits, scaledInputs, batchSize, seqLen)
 }
 
-// tvInput is what the tv-embeddings add to the n regions of size p: sum_i V_i u_ij, each side's
-// embedding u_i of the window that shares region j's centre times its map V_i ([dim_i, maps],
-// the variable tv_in/dense/weights, tv_in_2/dense/weights, ... of scope s). The sides are
-// concatenated into one product, and the embeddings are frozen, so the backward pass computes
-// the maps' gradient alone (a fused Dense would compute the input's too).
-func tvInput(s *model.Scope, tvAll []*Node, sides []tvSide, p, n, maps int) *Node {
+// poolAtMax is max pooling over the regions, h [B, n, maps] -> [B, maps], for a training
+// graph: the same values, with the gradient that max pooling has, which reaches one region a
+// review and feature map. h is taken without its gradient; the region that holds each maximum
+// is computed again alone (its word rows' elements, tables[k].Elements, the tv-embeddings'
+// product with that map's column, the bias, ReLU and the known-word mask), so the backward pass
+// touches B x maps regions instead of B x n x maps.
+func poolAtMax(h *Node, tables []*rows.Table, offsetIDs []*Node, any, u, w, bias *Node) *Node {
+	g := h.Graph()
+	batchSize, maps := h.Shape().Dimensions[0], h.Shape().Dimensions[2]
+	at := ArgMax(StopGradient(h), 1, dtypes.Int32) // [B, maps]
+	at = Stack([]*Node{Iota(g, shapes.Make(dtypes.Int32, batchSize, maps), 0), at}, -1)
+	var x *Node
+	for k, t := range tables {
+		e := t.Elements(Gather(ConvertDType(offsetIDs[k], dtypes.Int32), at)) // [B, maps]
+		if x == nil {
+			x = e
+		} else {
+			x = Add(x, e)
+		}
+	}
+	if u != nil {
+		x = Add(x, ReduceSum(Mul(Gather(u, at), InsertAxes(Transpose(w, 0, 1), 0)), -1)) // [B, maps, D] . [maps, D]
+	}
+	return Mul(activation.Relu(addLast(x, bias)), Gather(any, at))
+}
+
+// tvInput returns the tv-embeddings of the n regions of size p and their maps: u [B, n, D], the
+// embeddings u_i of the windows that share each region's centre, side by side, and w [D, maps],
+// the maps V_i stacked (the variables tv_in/dense/weights, tv_in_2/dense/weights, ... of scope
+// s). The regions get u w, one product for all the sides; the embeddings are frozen, so the
+// backward pass computes the maps' gradient alone (a fused Dense would compute the input's too).
+func tvInput(s *model.Scope, tvAll []*Node, sides []tvSide, p, n, maps int) (u, w *Node) {
 	us := make([]*Node, len(sides))
 	ws := make([]*Node, len(sides))
 	seqLen := tvAll[0].Shape().Dimensions[1] - (sides[0].region - 1)
@@ -188,12 +226,11 @@ func tvInput(s *model.Scope, tvAll []*Node, sides []tvSide, p, n, maps int) *Nod
 		}
 		ws[i] = s.In("%s", name).In("dense").VariableWithShape("weights", shapes.Make(DType, side.dim, maps)).NodeValue(tvAll[i].Graph())
 	}
-	u, w := us[0], ws[0]
+	u, w = us[0], ws[0]
 	if len(sides) > 1 {
 		u, w = Concatenate(us, -1), Concatenate(ws, 0)
 	}
-	b, d := u.Shape().Dimensions[0], u.Shape().Dimensions[2]
-	return Reshape(MatMul(Reshape(u, b*n, d), w), b, n, maps)
+	return u, w
 }
 
 // scaledInput is one looked-up input scaled by alpha for the attributions: the scaled and raw

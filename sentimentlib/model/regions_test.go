@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -255,6 +256,70 @@ func TestRegionEmbedding(t *testing.T) {
 		}
 		if math.Abs(float64(scores[i])-want) > 1e-5 {
 			t.Errorf("target %d: score %v, host %v", tg, scores[i], want)
+		}
+	}
+}
+
+// TestRegionCNNPoolAtMaxGradients: a training graph pools by recomputing each feature map's
+// largest region alone (poolAtMax). Its logits and its gradients with respect to every
+// variable (the one-hot tables, biases, the tv-embeddings' maps, the head) equal the dense
+// graph's, whose max pooling back-propagates through every region (the attributions' graph,
+// with alphas 1), on reviews with padding and unknown words, with and without tv-embeddings.
+func TestRegionCNNPoolAtMaxGradients(t *testing.T) {
+	backend := compute.MustNew()
+	reviews := padded([][]int32{{5, 1, 7, 9, 3, 11, 2}, {4}, {1, 1}, {8, 8, 6, 10, 5, 5, 7, 9, 3}}, 9)
+	for _, tv := range []int{0, 5} {
+		store := regionStore([]int{2, 3}, tv)
+		store.SetParams(map[string]any{ParamDropout: 0.0})
+		if tv > 0 {
+			store.SetParams(map[string]any{ParamExtraTVRegions: []int{3}, ParamExtraTVDims: []int{2}})
+		}
+		model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) *Node { return RegionCNN(scope.In("model"), tokens) }).MustExec(reviews)
+		var paths []string
+		for v := range store.IterVariables() {
+			if v.Shape().DType == DType && !strings.HasPrefix(v.Path(), "/model/tv/") && !strings.HasPrefix(v.Path(), "/model/tv2/") {
+				paths = append(paths, v.Path())
+			}
+		}
+		run := func(dense bool) [][]float32 {
+			exec := model.MustNewExec(backend, store, func(scope *model.Scope, tokens *Node) []*Node {
+				g := tokens.Graph()
+				scope.SetTraining(g, true)
+				var alphas *Node
+				if dense {
+					alphas = Ones(g, shapes.Make(DType, tokens.Shape().Dimensions[0]))
+				}
+				logits, _ := regionCNN(scope.In("model"), tokens, alphas)
+				// Weigh the reviews differently, so that each one's gradient counts.
+				loss := ReduceAllSum(Mul(logits, Add(Iota(g, logits.Shape(), 0), OnesLike(logits))))
+				nodes := make([]*Node, len(paths))
+				for i, path := range paths {
+					nodes[i] = store.GetVariable(path).NodeValue(g)
+				}
+				return append([]*Node{logits}, Gradient(loss, nodes...)...)
+			})
+			var out [][]float32
+			for _, x := range exec.MustExec(reviews) {
+				out = append(out, tensors.MustCopyFlatData[float32](x))
+			}
+			return out
+		}
+		atMax, dense := run(false), run(true)
+		for i := range dense {
+			name := "logits"
+			if i > 0 {
+				name = "gradient of " + paths[i-1]
+			}
+			nonzero := false
+			for j := range dense[i] {
+				if math.Abs(float64(atMax[i][j]-dense[i][j])) > 1e-6+1e-4*math.Abs(float64(dense[i][j])) {
+					t.Fatalf("tv %d: %s [%d]: %v pooling at the max, %v dense", tv, name, j, atMax[i][j], dense[i][j])
+				}
+				nonzero = nonzero || dense[i][j] != 0
+			}
+			if !nonzero {
+				t.Errorf("tv %d: %s is all zero: the check checks nothing", tv, name)
+			}
 		}
 	}
 }

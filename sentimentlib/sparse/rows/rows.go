@@ -55,27 +55,67 @@ func SetBatchRows(uniq, where *Node) {
 }
 
 // Lookup is layers.Embedding (the variable "embeddings" [vocab, dim] of scope, rows of ids) for
-// a table trained sparsely, with ids 0 and 1 (padding, unknown) read as zero vectors: in a
-// graph given its batch rows, it reads them (where BatchRows points ids 0 and 1 at a zero row,
-// so no mask is needed) and records the table for Update; elsewhere it is layers.Embedding
-// with those ids masked.
+// a table trained sparsely, with ids 0 and 1 (padding, unknown) read as zero vectors: Open's
+// table, looked up once.
 func Lookup(scope *model.Scope, ids *Node, dtype dtypes.DType, vocab, dim int) *Node {
-	g := ids.Graph()
+	return Open(scope, ids.Graph(), dtype, vocab, dim).Lookup(ids)
+}
+
+// A Table is the variable "embeddings" [vocab, dim] of a scope as graph g reads it: in a
+// graph given its batch rows, the rows the batch holds, read once (and recorded for Update);
+// elsewhere the whole table. Ids 0 and 1 (padding, unknown) read as zero.
+type Table struct {
+	v     *model.Variable
+	g     *Graph
+	dtype dtypes.DType
+	// rows [N+1, dim] are the batch's rows and a zero row, where [vocab] each id's place in
+	// them (BatchRows points ids 0 and 1 at the zero row); nil without batch rows.
+	rows, where *Node
+}
+
+// Open reads the table of scope in g (see Table).
+func Open(scope *model.Scope, g *Graph, dtype dtypes.DType, vocab, dim int) *Table {
 	v := scope.VariableWithShape("embeddings", shapes.Make(dtype, vocab, dim))
+	t := &Table{v: v, g: g, dtype: dtype}
 	mu.Lock()
 	b, ok := batches[g]
 	mu.Unlock()
 	if !ok {
-		known := ConvertDType(GreaterThan(ids, OnesLike(ids)), dtype)
-		return Mul(Gather(v.NodeValue(g), InsertAxes(ids, -1)), InsertAxes(known, -1))
+		return t
 	}
 	v.SetTrainable(false) // Update trains it
 	rows := Gather(v.NodeValue(g), InsertAxes(b.uniq, -1))
 	mu.Lock()
 	lookups[g] = append(lookups[g], lookup{table: v, uniq: b.uniq, where: b.where, rows: rows})
 	mu.Unlock()
-	withZero := Concatenate([]*Node{rows, Zeros(g, shapes.Make(dtype, 1, dim))}, 0)
-	return Gather(withZero, InsertAxes(Gather(b.where, InsertAxes(ids, -1)), -1))
+	t.rows = Concatenate([]*Node{rows, Zeros(g, shapes.Make(dtype, 1, dim))}, 0)
+	t.where = b.where
+	return t
+}
+
+// Lookup returns the rows of ids [...]: [..., dim].
+func (t *Table) Lookup(ids *Node) *Node {
+	if t.rows == nil {
+		return Mul(Gather(t.v.NodeValue(t.g), InsertAxes(ids, -1)), InsertAxes(t.known(ids), -1))
+	}
+	return Gather(t.rows, InsertAxes(Gather(t.where, InsertAxes(ids, -1)), -1))
+}
+
+// Elements returns one element of a row for each column: ids [..., dim] give [..., dim],
+// element m being column m of row ids[..., m]. A gradient with respect to it reaches those
+// elements alone (the region CNN's max pooling, which reads one region a feature map).
+func (t *Table) Elements(ids *Node) *Node {
+	dims := ids.Shape().Dimensions
+	cols := Iota(t.g, shapes.Make(ids.DType(), dims...), len(dims)-1)
+	if t.rows == nil {
+		return Mul(Gather(t.v.NodeValue(t.g), Stack([]*Node{ids, cols}, -1)), t.known(ids))
+	}
+	return Gather(t.rows, Stack([]*Node{Gather(t.where, InsertAxes(ids, -1)), cols}, -1))
+}
+
+// known is 1 for the ids > 1 and 0 for padding and unknown words, in the table's dtype.
+func (t *Table) known(ids *Node) *Node {
+	return ConvertDType(GreaterThan(ids, OnesLike(ids)), t.dtype)
 }
 
 // Rows are the batch rows Lookup read in g, for Update's gradients (nil: none).
