@@ -15,6 +15,8 @@ import (
 	"iter"
 	"math"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -51,6 +53,8 @@ type Run struct {
 	Progress      io.Writer
 
 	log *rundir.Log
+	// warnedHeap: the heap's warning (heapWarning) was printed; once a run is enough.
+	warnedHeap bool
 }
 
 // Resume restores the store and st from the last checkpoint of the run directory, when it has
@@ -122,6 +126,12 @@ func (r *Run) Loop(ctx context.Context, st *rundir.State) error {
 		st.LossEMA = cmp.Or(st.LossEMA, loss)*0.98 + 0.02*loss
 		if st.Step%10 == 0 || st.Step == 1 {
 			r.report(st, loss, time.Since(start).Seconds())
+		}
+		if st.Step%50 == 0 && !r.warnedHeap {
+			if msg := heapWarning(liveHeap(), debug.SetMemoryLimit(-1)); msg != "" {
+				fmt.Fprintf(r.progress(), "\n%s\n", msg)
+				r.warnedHeap = true
+			}
 		}
 		epochDone := st.BatchInEpoch == perEpoch
 		if epochDone {
@@ -204,6 +214,31 @@ func (r *Run) planned(ctx context.Context) iter.Seq2[batch.Planned, error] {
 			}
 		}
 	}
+}
+
+// liveHeap is the Go heap the last collection found live, in bytes.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
+
+// heapWarning is the warning for a live heap of live bytes under a soft memory limit of limit
+// bytes (GOMEMLIMIT, or the one the command sets), or "" when the heap is well below it. At
+// four fifths of the limit and more, the collector runs most of the time and a step can take
+// twice as long or more (a region CNN of 1,000 maps under 3 GiB: docs/speed.md).
+func heapWarning(live uint64, limit int64) string {
+	if limit <= 0 || limit == math.MaxInt64 || float64(live) < 0.8*float64(limit) {
+		return ""
+	}
+	const gib = 1 << 30
+	want := int(math.Ceil(1.5 * float64(live) / gib))
+	return fmt.Sprintf("warning: the live Go heap (%.1f GiB) is near the soft memory limit (%.1f GiB): the collector runs often and training slows down; "+
+		"rerun with a higher limit, e.g. GOMEMLIMIT=%dGiB, if the machine has the memory (the run resumes from its last checkpoint)",
+		float64(live)/gib, float64(limit)/gib, max(want, int(limit/gib)+1))
 }
 
 // hookError is an error of the loop's own step hook, returned as it is.
