@@ -52,12 +52,7 @@ func init() {
 		initFrom: func(c *Config, pc PretrainConfig) {
 			c.Regions.Vocab, c.Regions.TVRegion, c.Regions.TVDim = pc.Regions.Vocab, pc.Regions.TVRegion, pc.Regions.TVDim
 		},
-		initDiffs: func(c Config, pc PretrainConfig) []string {
-			tv := func(r RegionConfig) RegionConfig {
-				return RegionConfig{Vocab: r.Vocab, TVRegion: r.TVRegion, TVDim: r.TVDim}
-			}
-			return jsonfield.Diff(tv(c.Regions), tv(pc.Regions))
-		},
+		initDiffs: tvDiffs,
 		addInit: func(c *Config, pc PretrainConfig) {
 			c.Regions.ExtraTVRegions = append(c.Regions.ExtraTVRegions, pc.Regions.TVRegion)
 			c.Regions.ExtraTVDims = append(c.Regions.ExtraTVDims, pc.Regions.TVDim)
@@ -67,8 +62,8 @@ func init() {
 			if i >= len(r.ExtraTVRegions) || i >= len(r.ExtraTVDims) {
 				return []string{fmt.Sprintf("regions.extra_tv_regions %v and extra_tv_dims %v have no entry %d", r.ExtraTVRegions, r.ExtraTVDims, i)}
 			}
-			got := RegionConfig{Vocab: r.Vocab, TVRegion: r.ExtraTVRegions[i], TVDim: r.ExtraTVDims[i]}
-			return jsonfield.Diff(got, RegionConfig{Vocab: pc.Regions.Vocab, TVRegion: pc.Regions.TVRegion, TVDim: pc.Regions.TVDim})
+			c.Regions.TVRegion, c.Regions.TVDim = r.ExtraTVRegions[i], r.ExtraTVDims[i] // side i as the first
+			return tvDiffs(c, pc)
 		},
 		loadExtra: func(path string, i int) string {
 			if rest, ok := strings.CutPrefix(path, "/model/"+smodel.TVScope+"/"); ok {
@@ -140,6 +135,15 @@ func validateRegions(c Config) error {
 		return fmt.Errorf("config: dropout %g out of range [0, 1)", c.Dropout)
 	}
 	return c.validateCommon()
+}
+
+// tvDiffs lists the settings of c's first tv-embedding (and words) that differ from the
+// pretraining pc's.
+func tvDiffs(c Config, pc PretrainConfig) []string {
+	tv := func(r RegionConfig) RegionConfig {
+		return RegionConfig{Vocab: r.Vocab, TVRegion: r.TVRegion, TVDim: r.TVDim}
+	}
+	return jsonfield.Diff(tv(c.Regions), tv(pc.Regions))
 }
 
 // isTVVariable reports the variables of the tv-embeddings (scopes tv, tv2, tv3, ...), the part

@@ -51,7 +51,7 @@ type architecture struct {
 	extraDiffs func(c Config, pc PretrainConfig, i int) []string
 	loadExtra  func(path string, i int) string
 	// rowsTrained reports whether c trains the model's embedding tables by the rows a batch
-	// reads (rows.Lookup): the training batches then carry their distinct ids (nil: never).
+	// reads (rows.Open): the training batches then carry their distinct ids (nil: never).
 	rowsTrained func(c Config) bool
 }
 

@@ -126,12 +126,9 @@ type Config struct {
 // (the encoder's shape and vocabulary), and the train/validation split whose training text the
 // encoder read.
 func (c *Config) InitFrom(dir string) error {
-	pc, a, err := readPretrained(dir)
+	pc, a, err := readFinishedPretraining(dir)
 	if err != nil {
 		return err
-	}
-	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
-		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
 	}
 	c.Data.ValidationFraction, c.Data.SplitSeed, c.Data.ValidationBlock = pc.Data.ValidationFraction, pc.Data.SplitSeed, pc.Data.ValidationBlock
 	c.Init, c.Architecture = dir, a.name
@@ -151,19 +148,28 @@ func (c *Config) AddInit(dir string) error {
 	if a == nil || a.addInit == nil {
 		return fmt.Errorf("init: %s: architecture %q reads one pretrained encoder; give --init once", dir, c.Architecture)
 	}
-	pc, pa, err := readPretrained(dir)
+	pc, pa, err := readFinishedPretraining(dir)
 	if err != nil {
 		return err
 	}
 	if pa != a {
 		return fmt.Errorf("init: %s holds a %q pretraining; the first (%s) is %q: give pretrainings of one kind", dir, pc.kind(), c.Init, a.pretraining)
 	}
-	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
-		return fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
-	}
 	c.ExtraInits = append(c.ExtraInits, dir)
 	a.addInit(c, pc)
 	return nil
+}
+
+// readFinishedPretraining is readPretrained for a pretraining that has written its encoder.
+func readFinishedPretraining(dir string) (PretrainConfig, *architecture, error) {
+	pc, a, err := readPretrained(dir)
+	if err != nil {
+		return pc, nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, EncoderCheckpoint)); err != nil {
+		return pc, nil, fmt.Errorf("init: %s has no %s: its pretraining has not finished (rerun sentiment pretrain to resume it)", dir, EncoderCheckpoint)
+	}
+	return pc, a, nil
 }
 
 // readPretrained reads the configuration of the pretraining in dir and the architecture that
@@ -188,24 +194,24 @@ func (c Config) checkInit() error {
 	if err := c.checkOneInit(c.Init, 0); err != nil {
 		return err
 	}
+	if len(c.ExtraInits) == 0 {
+		return nil
+	}
+	// The ids the classifier reads are the first pretraining's: each must have read the same.
+	file := c.arch().features.file
+	first, err := os.ReadFile(filepath.Join(c.Init, file))
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
 	for i, dir := range c.ExtraInits {
 		if err := c.checkOneInit(dir, i+1); err != nil {
 			return err
 		}
-		// The ids the classifier reads are the first pretraining's: each must have read the same.
-		a, b := c.arch().features.file, filepath.Join(c.Init, c.arch().features.file)
-		if !sameFile(filepath.Join(dir, a), b) {
-			return fmt.Errorf("init: %s and %s hold different %s: the pretrainings read other words; pretrain each with the same vocabulary, split and data", dir, c.Init, a)
+		if other, err := os.ReadFile(filepath.Join(dir, file)); err != nil || !bytes.Equal(other, first) {
+			return fmt.Errorf("init: %s and %s hold different %s: the pretrainings read other words; pretrain each with the same vocabulary, split and data", dir, c.Init, file)
 		}
 	}
 	return nil
-}
-
-// sameFile reports whether two regular files hold the same bytes.
-func sameFile(a, b string) bool {
-	x, errA := os.ReadFile(a)
-	y, errB := os.ReadFile(b)
-	return errA == nil && errB == nil && bytes.Equal(x, y)
 }
 
 // checkOneInit reports a configuration that cannot take the pretrained encoder in dir as its

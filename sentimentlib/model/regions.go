@@ -83,7 +83,7 @@ func tvSides(scope *model.Scope) []tvSide {
 //
 // where u_j is the frozen tv-embedding of the tv_region words around the region's centre (when
 // tv_region > 0); further tv-embeddings (extra_tv_regions, scopes tv2, tv3, ...) each add
-// their own V_i u_ij, as the paper's three unsupervised sides do. The tables E_k are looked up by rows.Lookup: a training graph given its
+// their own V_i u_ij, as the paper's three unsupervised sides do. The tables E_k are read by rows.Open: a training graph given its
 // batch's rows (rows.SetBatchRows) trains them by those rows alone. Regions with no known word are left out; h is max-pooled over the review and
 // response-normalised, v / sqrt(1 + |v|^2); the layers' outputs are concatenated, dropped out
 // and read by a linear layer into one logit.
@@ -210,15 +210,12 @@ func poolAtMax(h *Node, tables []*rows.Table, offsetIDs []*Node, any, u, w, bias
 func tvInput(s *model.Scope, tvAll []*Node, sides []tvSide, p, n, maps int) (u, w *Node) {
 	us := make([]*Node, len(sides))
 	ws := make([]*Node, len(sides))
-	seqLen := tvAll[0].Shape().Dimensions[1] - (sides[0].region - 1)
 	for i, side := range sides {
 		// Window t of tvAll covers words t-q+1..t; region j covers words j-p+1..j, and the
-		// window that shares its centre ends at t = j + o.
+		// window that shares its centre ends at t = j + o: 0 <= o <= q-p, as regionCNN checks
+		// that p <= q.
 		q := side.region
 		o := (q - 1) - (q-1)/2 - (p - 1) + (p-1)/2
-		if o < 0 || o+n > seqLen+q-1 {
-			exceptions.Panicf("model: region size %d does not fit in a tv-embedding region of %d", p, q)
-		}
 		us[i] = StopGradient(Slice(tvAll[i], AxisRange(), AxisRange(o, o+n)))
 		name := "tv_in"
 		if i > 0 {

@@ -12,9 +12,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 )
 
-// A
-// training graph is told its batch's distinct word ids (SetBatchRows); a table looked up with
-// Lookup then reads those rows once, the batch's words from them, and is left out of the dense
+// A training graph is told its batch's distinct word ids (SetBatchRows); a table it opens
+// (Open) then reads those rows once, the batch's words from them, and is left out of the dense
 // optimizer (it is not trainable). Update, called by the optimizer with the loss, gives each
 // table lazy Adam over its rows: GoMLX AdamW's update (its learning rate and step), for the
 // rows the batch reads; the other rows and their moments stay as they are, as in sparse.TV with
@@ -52,13 +51,6 @@ func SetBatchRows(uniq, where *Node) {
 	mu.Lock()
 	defer mu.Unlock()
 	batches[uniq.Graph()] = batchRows{uniq, where}
-}
-
-// Lookup is layers.Embedding (the variable "embeddings" [vocab, dim] of scope, rows of ids) for
-// a table trained sparsely, with ids 0 and 1 (padding, unknown) read as zero vectors: Open's
-// table, looked up once.
-func Lookup(scope *model.Scope, ids *Node, dtype dtypes.DType, vocab, dim int) *Node {
-	return Open(scope, ids.Graph(), dtype, vocab, dim).Lookup(ids)
 }
 
 // A Table is the variable "embeddings" [vocab, dim] of a scope as graph g reads it: in a
@@ -118,7 +110,7 @@ func (t *Table) known(ids *Node) *Node {
 	return ConvertDType(GreaterThan(ids, OnesLike(ids)), t.dtype)
 }
 
-// Rows are the batch rows Lookup read in g, for Update's gradients (nil: none).
+// Rows are the batch rows Open read in g, for Update's gradients (nil: none).
 func Rows(g *Graph) []*Node {
 	mu.Lock()
 	defer mu.Unlock()
@@ -129,7 +121,7 @@ func Rows(g *Graph) []*Node {
 	return out
 }
 
-// Update applies lazy Adam to the tables Lookup read in g, given the loss's gradients with
+// Update applies lazy Adam to the tables Open read in g, given the loss's gradients with
 // respect to Rows(g) (in that order), the learning rate and Adam's step t (from 1), and forgets g.
 func Update(scope *model.Scope, grads []*Node, lr, t *Node) {
 	if len(grads) == 0 {
